@@ -1,0 +1,113 @@
+# qaudio build. `make` builds build/qaudio; `make test` installs missing system packages, builds
+# and runs the unit tests; `make run` runs the end-to-end smoke. See README.md for all targets.
+# Sources are found by wildcard: add a .c file to a module folder and it is built; add
+# cli/cmd_NAME.c and `qaudio NAME` exists; add tests/unit/test_NAME.c and it runs in `make test`.
+
+BUILD   ?= build
+CC      ?= cc
+CXX     ?= c++
+PREFIX  ?= /usr/local
+
+PKGS := hdf5-serial sndfile samplerate yaml-0.1 sentencepiece libpcre2-8 libutf8proc libcjson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+           -Wpointer-arith -Wundef -Wno-unused-parameter
+# No -ffast-math/-Ofast anywhere: backward passes need IEEE transcendental functions.
+OPT     ?= -O2 -g
+CPPFLAGS += -I. -I$(BUILD)/gen -D_GNU_SOURCE $(PKG_CFLAGS)
+CFLAGS  += -std=c11 $(OPT) $(WARN) -pthread -MMD -MP
+CXXFLAGS += -std=c++17 $(OPT) -Wall -Wextra -pthread -MMD -MP
+LDLIBS  += $(PKG_LIBS) -ldnnl -lstdc++ -lm -pthread
+ifeq ($(CI),true)
+  CFLAGS += -Werror
+  CXXFLAGS += -Werror
+endif
+ifneq ($(SANITIZE),)
+  CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  CXXFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+  LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+LIB_DIRS := core core/ops model data optim train eval eval/datasets
+LIB_C    := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
+LIB_CC   := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.cc)))
+CMD_C    := $(sort $(wildcard cli/cmd_*.c))
+CLI_C    := cli/cli.c cli/qaudio.c $(CMD_C)
+TEST_C   := $(sort $(wildcard tests/unit/test_*.c))
+TSUP_C   := $(sort $(wildcard tests/support/*.c))
+BENCH_C  := $(sort $(wildcard bench/bench_*.c))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(filter %.c,$(1))) $(patsubst %.cc,$(BUILD)/obj/%.o,$(filter %.cc,$(1)))
+LIB_O   := $(call obj,$(LIB_C) $(LIB_CC))
+CLI_O   := $(call obj,$(CLI_C))
+TSUP_O  := $(call obj,$(TSUP_C))
+TEST_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_C))
+BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_C))
+LIB_A   := $(BUILD)/libqaudio.a
+
+.PHONY: all test test-run run run-smoke deps deps-bench asan fuzz bench test-slow install clean
+all: $(BUILD)/qaudio
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+$(BUILD)/obj/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+
+$(BUILD)/gen/cli_commands.h: $(CMD_C) tools/gen_cli_table.sh
+	@mkdir -p $(dir $@)
+	sh tools/gen_cli_table.sh $(CMD_C) > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/cli/qaudio.o: $(BUILD)/gen/cli_commands.h
+
+$(LIB_A): $(LIB_O)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/qaudio: $(CLI_O) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_O) $(LIB_A) $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TSUP_O) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(TSUP_O) $(LIB_A) $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+
+# The README's two commands. Each installs what is missing first, then re-reads this Makefile
+# (a sub-make) so that pkg-config sees the freshly installed packages.
+test: deps
+	@$(MAKE) --no-print-directory test-run
+run: deps
+	@$(MAKE) --no-print-directory run-smoke
+
+test-run: $(BUILD)/qaudio $(TEST_BIN)
+	@QAUDIO=$(BUILD)/qaudio tests/run.sh $(TEST_BIN)
+
+run-smoke: $(BUILD)/qaudio
+	@QAUDIO=$(BUILD)/qaudio bash tools/smoke.sh
+
+deps:
+	@bash tools/deps.sh build
+deps-bench:
+	@bash tools/deps.sh bench
+
+# Unit tests under AddressSanitizer and UBSan, in their own build tree.
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=address,undefined OPT="-O1 -g" test-run
+
+bench: deps-bench
+	@$(MAKE) --no-print-directory $(BENCH_BIN) $(BUILD)/qaudio
+	@bash bench/run.sh $(BUILD)
+
+install: $(BUILD)/qaudio
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BUILD)/qaudio $(DESTDIR)$(PREFIX)/bin/qaudio
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
