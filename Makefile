@@ -47,7 +47,7 @@ TEST_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_C))
 BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_C))
 LIB_A   := $(BUILD)/libqaudio.a
 
-.PHONY: all test test-run run run-smoke deps deps-bench asan fuzz bench test-slow install clean
+.PHONY: fuzz-run all test test-run run run-smoke deps deps-bench asan fuzz bench test-slow install clean
 all: $(BUILD)/qaudio
 
 $(BUILD)/obj/%.o: %.c
@@ -102,6 +102,24 @@ asan: deps
 bench: deps-bench
 	@$(MAKE) --no-print-directory $(BENCH_BIN) $(BUILD)/qaudio
 	@bash bench/run.sh $(BUILD)
+
+# libFuzzer targets tests/fuzz/fuzz_NAME.c (each defines LLVMFuzzerTestOneInput), built with clang
+# against an instrumented copy of the library, each run for FUZZ_SECONDS (default 30).
+FUZZ_C   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/bin/%,$(FUZZ_C))
+FUZZ_SECONDS ?= 30
+build/fuzz/bin/%: tests/fuzz/%.c
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang CXX=clang++ OPT="-O1 -g -fsanitize=fuzzer-no-link" \
+	    SANITIZE=address,undefined build/fuzz/libqaudio.a
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) -Ibuild/fuzz/gen -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined $< build/fuzz/libqaudio.a $(LDLIBS) -o $@
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-run
+fuzz-run: $(FUZZ_BIN)
+	@set -e; for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p build/fuzz/corpus/$$n; \
+	  seeds=tests/fuzz/seeds/$$n; [ -d $$seeds ] || seeds=; \
+	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=4096 build/fuzz/corpus/$$n $$seeds 2>&1 | tail -3; done
 
 install: $(BUILD)/qaudio
 	install -d $(DESTDIR)$(PREFIX)/bin
