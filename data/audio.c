@@ -194,14 +194,27 @@ static qa_status decode_open(SNDFILE *sf, const SF_INFO *info, const char *name,
     return st;
 }
 
-/* libsndfile accepts WAV files whose data chunk is cut short and silently shortens the frame
- * count; its log says so. We treat that as truncation: a partial clip would train on silence. */
+/* libsndfile accepts a WAV file whose data chunk is cut short and silently shortens the frame
+ * count; its log then holds "data : DECLARED (should be ACTUAL)". We treat ACTUAL < DECLARED as
+ * truncation (a partial clip would train on a cut transcript). Other "(should be" lines (RIFF
+ * size, byte rate) come from sloppy writers with complete data and are accepted, as are
+ * streaming headers that declare 0 or 0xFFFFFFFF bytes. */
 static qa_status check_log(SNDFILE *sf, const char *name) {
-    char log[4096];
+    char log[8192];
     memset(log, 0, sizeof log);
     sf_command(sf, SFC_GET_LOG_INFO, log, sizeof log - 1);
-    if (strstr(log, "should be") || strstr(log, "too big") || strstr(log, "Truncated"))
-        return qa_error(QA_ERR_FORMAT, "%s: truncated: the file is shorter than its header says", name);
+    for (const char *p = log; (p = strstr(p, "data : ")) != NULL; p++) {
+        if (p != log && p[-1] != '\n') continue;
+        char *end;
+        long long declared = strtoll(p + 7, &end, 10);
+        const char *eol = strchr(p, '\n');
+        const char *sb = strstr(end, "(should be ");
+        if (!sb || (eol && sb > eol)) continue;
+        long long actual = strtoll(sb + 11, NULL, 10);
+        if (declared > 0 && declared != 0xFFFFFFFFLL && actual < declared)
+            return qa_error(QA_ERR_FORMAT, "%s: truncated: the data chunk declares %lld bytes but only %lld are present",
+                            name, declared, actual);
+    }
     return QA_OK;
 }
 
