@@ -116,18 +116,20 @@ static qa_status resample_to_16k(const float *in, size_t n, int rate, const char
     return QA_OK;
 }
 
-static qa_status decode_open(SNDFILE *sf, const SF_INFO *info, const char *name, qa_audio *out) {
+static qa_status decode_open(SNDFILE *sf, const SF_INFO *info, const char *name, int64_t max_frames, qa_audio *out) {
     memset(out, 0, sizeof *out);
     const int ch = info->channels, rate = info->samplerate;
     if (ch <= 0 || ch > QA_AUDIO_MAX_CHANNELS)
         return qa_error(QA_ERR_FORMAT, "%s: %d channels: expected 1 to %d", name, ch, QA_AUDIO_MAX_CHANNELS);
     if (rate < 1000 || rate > 768000)
         return qa_error(QA_ERR_FORMAT, "%s: sample rate %d Hz: expected 1000 to 768000 Hz", name, rate);
+    if (max_frames <= 0 || max_frames > QA_AUDIO_MAX_FRAMES) max_frames = QA_AUDIO_MAX_FRAMES;
     const int known = info->frames > 0 && info->frames < SF_COUNT_MAX;
-    if (info->frames > QA_AUDIO_MAX_FRAMES && known)
-        return qa_error(QA_ERR_FORMAT, "%s: header claims %lld frames (more than 6 hours at 192 kHz): not an audio clip",
-                        name, (long long)info->frames);
-    size_t cap = known ? (size_t)info->frames : (size_t)QA_AUDIO_CHUNK;
+    if (known && info->frames > max_frames)
+        return qa_error(QA_ERR_FORMAT, "%s: %lld frames: more than the limit of %lld frames", name,
+                        (long long)info->frames, (long long)max_frames);
+    /* start from the header's count but never trust it for a huge allocation: grow as decoded */
+    size_t cap = known && info->frames < (1 << 20) ? (size_t)info->frames : (size_t)QA_AUDIO_CHUNK;
     float *mono = malloc(sizeof(float) * cap);
     float *chunk = malloc(sizeof(float) * QA_AUDIO_CHUNK * (size_t)ch);
     if (!mono || !chunk) {
@@ -142,11 +144,11 @@ static qa_status decode_open(SNDFILE *sf, const SF_INFO *info, const char *name,
         if (got <= 0) break;
         if (n + (size_t)got > cap) {
             size_t ncap = cap * 2 > n + (size_t)got ? cap * 2 : n + (size_t)got;
-            if ((int64_t)ncap > QA_AUDIO_MAX_FRAMES) {
-                st = qa_error(QA_ERR_FORMAT, "%s: more than %lld frames: not an audio clip", name,
-                              (long long)QA_AUDIO_MAX_FRAMES);
+            if ((int64_t)(n + (size_t)got) > max_frames) {
+                st = qa_error(QA_ERR_FORMAT, "%s: more than the limit of %lld frames", name, (long long)max_frames);
                 break;
             }
+            if ((int64_t)ncap > max_frames) ncap = (size_t)max_frames;
             float *t = realloc(mono, sizeof(float) * ncap);
             if (!t) {
                 st = qa_error(QA_ERR_NOMEM, "%s: out of memory decoding", name);
@@ -232,12 +234,16 @@ qa_status qa_audio_load(const char *path, qa_audio *out) {
     if (!sf)
         return qa_error(QA_ERR_FORMAT, "%s: cannot decode: %s%s", path, sf_strerror(NULL), format_hint(path));
     qa_status st = check_log(sf, path);
-    if (!st) st = decode_open(sf, &info, path, out);
+    if (!st) st = decode_open(sf, &info, path, 0, out);
     sf_close(sf);
     return st;
 }
 
 qa_status qa_audio_decode_memory(const void *buf, size_t len, const char *name, qa_audio *out) {
+    return qa_audio_decode_memory_max(buf, len, name, 0, out);
+}
+
+qa_status qa_audio_decode_memory_max(const void *buf, size_t len, const char *name, int64_t max_frames, qa_audio *out) {
     memset(out, 0, sizeof *out);
     if (!name) name = "<memory>";
     if (!buf || len == 0) return qa_error(QA_ERR_FORMAT, "%s: the buffer is empty (0 bytes)", name);
@@ -249,7 +255,7 @@ qa_status qa_audio_decode_memory(const void *buf, size_t len, const char *name, 
     if (!sf)
         return qa_error(QA_ERR_FORMAT, "%s: cannot decode: %s%s", name, sf_strerror(NULL), format_hint(name));
     qa_status st = check_log(sf, name);
-    if (!st) st = decode_open(sf, &info, name, out);
+    if (!st) st = decode_open(sf, &info, name, max_frames, out);
     sf_close(sf);
     return st;
 }
