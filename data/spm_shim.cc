@@ -27,7 +27,8 @@ qa_status qa_spm_load(const char *path, qa_spm **out)
         auto st = m->proc.Load(path);
         if (!st.ok()) {
             delete m;
-            return qa_error(QA_ERR_FORMAT, "cannot load sentencepiece model %s: %s", path, st.ToString().c_str());
+            qa_status code = st.code() == sentencepiece::util::StatusCode::kNotFound ? QA_ERR_IO : QA_ERR_FORMAT;
+            return qa_error(code, "cannot load sentencepiece model %s: %s", path, st.ToString().c_str());
         }
         *out = m;
         return QA_OK;
