@@ -1,0 +1,139 @@
+/* eval/tok_ptb: a PTB-style caption tokeniser standing in for the Stanford PTBTokenizer that the
+ * COCO caption evaluation runs (java, `-preserveLines -lowerCase`), followed by pycocoevalcap's
+ * removal of the punctuation tokens '' ' `` ` -LRB- -RRB- -LCB- -RCB- . ? ! , : - -- ... ;
+ *
+ * Rules (a subset of PTB's, enough for captions; docs/metrics.md lists what differs):
+ *   - lower-case (utf8proc simple mapping); split on whitespace;
+ *   - peel leading  " ' ` ( [ {  and trailing  . , ! ? ; : " ' ) ] }  and "..." off each chunk;
+ *     a trailing '.' stays on chunks that have another '.' inside (u.s., a.m.);
+ *   - split clitics at the end of a word: n't 's 're 've 'll 'd 'm (PTB: "don't" -> do n't);
+ *   - split commas, semicolons and '!'/'?' inside a chunk unless between digits;
+ *   - a leading '$' and a trailing '%' become tokens;
+ *   - brackets become -lrb- -rrb- -lsb- -rsb- -lcb- -rcb- (kept: after lower-casing they no
+ *     longer equal the upper-case names in the drop list, exactly as in the reference);
+ *   - quotes and the other listed punctuation tokens are dropped. */
+#include <string.h>
+
+#include "eval/metrics.h"
+
+static int dropped(const char *t, size_t n) {
+    static const char *const drop[] = {"''", "'", "``", "`", ".", "?", "!", ",", ":", "-", "--", "...", ";", "\""};
+    for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
+        if (strlen(drop[i]) == n && !memcmp(drop[i], t, n)) return 1;
+    return 0;
+}
+
+static const char *bracket_name(char c) {
+    switch (c) {
+    case '(': return "-lrb-";
+    case ')': return "-rrb-";
+    case '[': return "-lsb-";
+    case ']': return "-rsb-";
+    case '{': return "-lcb-";
+    case '}': return "-rcb-";
+    default: return NULL;
+    }
+}
+
+static qa_status emit(qa_strbuf *dst, const char *t, size_t n) {
+    if (n == 0 || dropped(t, n)) return QA_OK;
+    qa_status st = QA_OK;
+    if (dst->len) st = qa_strbuf_putc(dst, ' ');
+    if (!st) st = qa_strbuf_putn(dst, t, n);
+    return st;
+}
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* the middle of a chunk: splits clitics and inner , ; ! ? (not between digits) */
+static qa_status emit_core(qa_strbuf *dst, const char *t, size_t n) {
+    qa_status st = QA_OK;
+    size_t start = 0;
+    for (size_t i = 0; i < n && !st; i++) {
+        char c = t[i];
+        if ((c == ',' || c == ';' || c == '!' || c == '?') &&
+            !(c == ',' && i > 0 && i + 1 < n && is_digit(t[i - 1]) && is_digit(t[i + 1]))) {
+            st = emit(dst, t + start, i - start);
+            if (!st) st = emit(dst, t + i, 1);
+            start = i + 1;
+        }
+    }
+    if (st) return st;
+    t += start;
+    n -= start;
+    static const char *const clitics[] = {"n't", "'s", "'re", "'ve", "'ll", "'d", "'m"};
+    for (size_t k = 0; k < sizeof clitics / sizeof clitics[0]; k++) {
+        size_t cl = strlen(clitics[k]);
+        if (n > cl && !memcmp(t + n - cl, clitics[k], cl)) {
+            st = emit(dst, t, n - cl);
+            if (!st) st = emit(dst, t + n - cl, cl);
+            return st;
+        }
+    }
+    return emit(dst, t, n);
+}
+
+static int lead_punct(char c) { return c == '"' || c == '\'' || c == '`' || c == '(' || c == '[' || c == '{' || c == '$'; }
+static int trail_punct(char c) {
+    return c == '.' || c == ',' || c == '!' || c == '?' || c == ';' || c == ':' || c == '"' || c == '\'' ||
+           c == ')' || c == ']' || c == '}' || c == '%';
+}
+
+static qa_status chunk(qa_strbuf *dst, const char *t, size_t n) {
+    qa_status st = QA_OK;
+    size_t b = 0, e = n;
+    while (b < e && lead_punct(t[b]) && !st) {
+        const char *br = bracket_name(t[b]);
+        st = br ? emit(dst, br, strlen(br)) : emit(dst, t + b, 1);
+        b++;
+    }
+    if (st) return st;
+    /* trailing punctuation, collected right to left, emitted left to right */
+    size_t tail_start = e;
+    while (tail_start > b && trail_punct(t[tail_start - 1])) {
+        char c = t[tail_start - 1];
+        if (c == '.') {
+            /* keep the period of an abbreviation with inner periods (u.s., a.m.) */
+            int inner = 0;
+            for (size_t k = b; k + 1 < tail_start; k++) inner |= t[k] == '.';
+            if (inner && tail_start - 1 > b && t[tail_start - 2] != '.') break;
+        }
+        tail_start--;
+    }
+    if ((st = emit_core(dst, t + b, tail_start - b))) return st;
+    for (size_t k = tail_start; k < e && !st;) {
+        if (t[k] == '.' && k + 2 < e && t[k + 1] == '.' && t[k + 2] == '.') {
+            st = emit(dst, "...", 3);
+            k += 3;
+            continue;
+        }
+        const char *br = bracket_name(t[k]);
+        st = br ? emit(dst, br, strlen(br)) : emit(dst, t + k, 1);
+        k++;
+    }
+    return st;
+}
+
+qa_status qa_ptb_tokenize(qa_strbuf *dst, const char *s) {
+    qa_strbuf low = {0};
+    qa_strbuf out = {0};
+    qa_status st = qa_text_lower(&low, s, strlen(s));
+    const char *p = low.s ? low.s : "";
+    size_t n = low.len, i = 0;
+    while (i < n && !st) {
+        size_t start = i;
+        uint32_t cp = qa_utf8_next(p, n, &i);
+        if (qa_text_is_space(cp)) continue;
+        size_t end = i;
+        while (i < n) {
+            cp = qa_utf8_next(p, n, &i);
+            if (qa_text_is_space(cp)) break;
+            end = i;
+        }
+        st = chunk(&out, p + start, end - start);
+    }
+    if (!st && out.len) st = qa_strbuf_putn(dst, out.s, out.len);
+    qa_strbuf_free(&low);
+    qa_strbuf_free(&out);
+    return st;
+}
