@@ -20,7 +20,7 @@
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 
 /* mkdir -p of the parent folders of `path`. */
-static void fx_mkparents(const char *path)
+static inline void fx_mkparents(const char *path)
 {
     char buf[PATH_MAX];
     snprintf(buf, sizeof buf, "%s", path);
@@ -33,7 +33,7 @@ static void fx_mkparents(const char *path)
 }
 
 /* Writes `content` to ROOT/REL (creating folders). */
-static void fx_put(const char *root, const char *rel, const char *content)
+static inline void fx_put(const char *root, const char *rel, const char *content)
 {
     char path[2 * PATH_MAX + 2];
     snprintf(path, sizeof path, "%s/%s", root, rel);
@@ -60,7 +60,7 @@ static const char *fx_root(char *buf, size_t n, const char *name)
 }
 
 /* Runs a conversion into ROOT/out.jsonl (quiet). Returns the status; *text = file content or NULL. */
-static qa_status fx_run(const char *dataset, const qa_evaldata_opts *o, const char *out_dir, char **text,
+static inline qa_status fx_run(const char *dataset, const qa_evaldata_opts *o, const char *out_dir, char **text,
                         qa_evaldata_stats *st)
 {
     char out[PATH_MAX];
@@ -75,7 +75,7 @@ static qa_status fx_run(const char *dataset, const qa_evaldata_opts *o, const ch
     return s;
 }
 
-static int fx_exists(const char *dir, const char *rel)
+static inline int fx_exists(const char *dir, const char *rel)
 {
     char path[2 * PATH_MAX + 2];
     snprintf(path, sizeof path, "%s/%s", dir, rel);
