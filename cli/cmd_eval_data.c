@@ -8,7 +8,8 @@
 
 static int run(int argc, char **argv)
 {
-    const char *dataset = NULL, *root = NULL, *split = NULL, *out = NULL, *audio_dir = NULL, *direction = NULL;
+    const char *dataset = NULL, *root = NULL, *split = NULL, *out = NULL, *audio_dir = NULL, *direction = NULL,
+               *label_map = NULL;
     int skip_missing = 0, list = 0, quiet = 0;
     qa_cli_opt opts[] = {
         {NULL, "--dataset", QA_OPT_STR, &dataset, "NAME", "benchmark to convert (--list shows them)"},
@@ -17,6 +18,7 @@ static int run(int argc, char **argv)
         {"-o", "--output", QA_OPT_STR, &out, "OUT.jsonl", "where to write the eval jsonl (atomically)"},
         {NULL, "--audio-dir", QA_OPT_STR, &audio_dir, "DIR", "folder holding the audio, when not in the default place"},
         {NULL, "--direction", QA_OPT_STR, &direction, "SRC-TGT[,...]", "CoVoST 2 directions (default: the 7 of the paper)"},
+        {NULL, "--label-map", QA_OPT_STR, &label_map, "FILE", "rewrite gt labels: lines 'FROM<TAB>TO'"},
         {NULL, "--skip-missing", QA_OPT_FLAG, &skip_missing, NULL, "drop and count entries whose audio is missing"},
         {NULL, "--list", QA_OPT_FLAG, &list, NULL, "list the datasets, their default splits and layouts"},
         {"-q", "--quiet", QA_OPT_FLAG, &quiet, NULL, "no progress or counts on stderr"},
@@ -36,7 +38,7 @@ static int run(int argc, char **argv)
     if (direction && strcmp(dataset, "covost2"))
         return qa_cli_usage_error(argv[0], "--direction applies to --dataset covost2 only");
     qa_evaldata_opts o = {.root = root, .split = split, .audio_dir = audio_dir, .direction = direction,
-                          .skip_missing = skip_missing};
+                          .skip_missing = skip_missing, .label_map = label_map};
     qa_status s = qa_evaldata_run(dataset, &o, out, quiet ? NULL : stderr, NULL);
     if (s) return qa_cli_fail(argv[0], s);
     return 0;

@@ -57,6 +57,27 @@ qa_status qa_ed_csv_open(qa_ed_csv *c, const char *path, char sep, int quoting)
     return QA_OK;
 }
 
+qa_status qa_ed_csv_open_mem(qa_ed_csv *c, const char *name, const char *data, size_t len, char sep, int quoting)
+{
+    memset(c, 0, sizeof *c);
+    c->data = malloc(len + 1);
+    c->path = dup_s(name);
+    if (!c->data || !c->path) {
+        free(c->data);
+        free(c->path);
+        memset(c, 0, sizeof *c);
+        return qa_error(QA_ERR_NOMEM, "out of memory reading %s", name);
+    }
+    if (len) memcpy(c->data, data, len);
+    c->data[len] = '\0';
+    c->len = len;
+    c->sep = sep;
+    c->quoting = quoting;
+    c->line = 1;
+    if (len >= 3 && !memcmp(c->data, "\xEF\xBB\xBF", 3)) c->pos = 3;
+    return QA_OK;
+}
+
 void qa_ed_csv_close(qa_ed_csv *c)
 {
     free(c->path);

@@ -35,6 +35,8 @@ typedef struct {
 } qa_ed_csv;
 
 qa_status qa_ed_csv_open(qa_ed_csv *c, const char *path, char sep, int quoting);
+/* Same over a memory buffer (copied); `name` stands for the file in messages. */
+qa_status qa_ed_csv_open_mem(qa_ed_csv *c, const char *name, const char *data, size_t len, char sep, int quoting);
 /* Reads the next non-blank row; *got = 0 at end of file. Malformed input (unterminated quote,
  * text after a closing quote) is QA_ERR_FORMAT naming the file and line. */
 qa_status qa_ed_csv_next(qa_ed_csv *c, int *got);
@@ -76,7 +78,7 @@ qa_status qa_ed_list_dir(const char *dir, int want_dirs, const char *suffix, cha
 void qa_ed_names_free(char **names, int n);
 
 /* A string->string table, filled then sorted once and searched by binary search. */
-typedef struct {
+typedef struct qa_ed_map {
     char **keys, **vals;
     int n, cap;
     int sorted;

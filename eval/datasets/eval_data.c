@@ -87,7 +87,12 @@ qa_status qa_evaldata_emit_json(qa_evaldata_out *out, const char *audio, const c
                                 const char *question)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON *g = gt ? cJSON_Duplicate(gt, 1) : NULL;
+    cJSON *g = NULL;
+    const char *to = out->labels && cJSON_IsString(gt) ? qa_ed_map_get(out->labels, gt->valuestring) : NULL;
+    if (to) {
+        g = cJSON_CreateString(to);
+        out->relabelled++;
+    } else if (gt) g = cJSON_Duplicate(gt, 1);
     if (!o || !g || !cJSON_AddStringToObject(o, "audio", audio)) goto oom;
     cJSON_AddItemToObject(o, "gt", g);
     g = NULL;
@@ -137,6 +142,28 @@ static void out_free(qa_evaldata_out *out)
 {
     for (int i = 0; i < out->nsources; i++) free(out->source[i]);
     out->nsources = 0;
+    if (out->labels) qa_ed_map_free(out->labels);
+}
+
+/* --label-map FILE: "FROM<TAB>TO" per line; blank lines and lines starting with '#' ignored. */
+static qa_status load_label_map(qa_ed_map *m, const char *path)
+{
+    qa_ed_lines r;
+    qa_status s = qa_ed_lines_open(&r, path);
+    if (s) return qa_error_wrap(s, "label map");
+    char *line;
+    while (!s && qa_ed_lines_next(&r, &line)) {
+        if (!line[0] || line[0] == '#') continue;
+        char *tab = strchr(line, '\t');
+        if (!tab || tab == line) {
+            s = qa_error(QA_ERR_FORMAT, "%s:%zu: expected 'FROM<TAB>TO'", path, r.line);
+            break;
+        }
+        *tab = '\0';
+        s = qa_ed_map_put(m, line, tab + 1);
+    }
+    qa_ed_lines_close(&r);
+    return s;
 }
 
 /* Runs the adapter once per comma-separated split. */
@@ -191,10 +218,18 @@ qa_status qa_evaldata_run(const char *name, const qa_evaldata_opts *o, const cha
             return qa_error(QA_ERR_IO, "--audio-dir %s is not a folder", o->audio_dir);
         ro.audio_dir = audio_abs;
     }
+    qa_ed_map labels = {0};
+    qa_status s = QA_OK;
+    if (o->label_map && (s = load_label_map(&labels, o->label_map))) {
+        qa_ed_map_free(&labels);
+        return s;
+    }
     qa_atomic_file af;
-    qa_status s = qa_atomic_file_open(&af, out_path);
-    if (s) return s;
-    qa_evaldata_out out = {.f = af.f, .progress = progress, .opts = &ro};
+    if ((s = qa_atomic_file_open(&af, out_path))) {
+        qa_ed_map_free(&labels);
+        return s;
+    }
+    qa_evaldata_out out = {.f = af.f, .progress = progress, .opts = &ro, .labels = o->label_map ? &labels : NULL};
     s = run_splits(a, &out, &ro);
     if (s) {
         qa_atomic_file_abort(&af);
@@ -206,6 +241,8 @@ qa_status qa_evaldata_run(const char *name, const qa_evaldata_opts *o, const cha
         for (int i = 0; i < out.nsources; i++)
             fprintf(progress, "eval-data: %-32s %lld lines\n", out.source[i], out.count[i]);
         if (out.skipped) fprintf(progress, "eval-data: skipped %lld entries whose audio is missing\n", out.skipped);
+        if (out.labels)
+            fprintf(progress, "eval-data: label map %s rewrote %lld gt values\n", o->label_map, out.relabelled);
         fprintf(progress, "eval-data: wrote %lld lines to %s\n", out.lines, out_path);
     }
     if (stats) {

@@ -19,6 +19,7 @@
 #include "core/status.h"
 
 typedef struct cJSON cJSON;
+struct qa_ed_map;
 
 typedef struct {
     const char *root;      /* dataset root folder (qwen-jsonl: the .jsonl file) */
@@ -26,6 +27,7 @@ typedef struct {
     const char *audio_dir; /* NULL, or the folder holding the audio (MELD wavs, CoVoST clips, ...) */
     const char *direction; /* CoVoST 2: comma-separated "src-tgt" list; NULL = the 7 paper directions */
     int skip_missing;      /* 1: drop (and count) entries whose audio file is missing; 0: fail */
+    const char *label_map; /* NULL, or a file of "FROM<TAB>TO" lines rewriting string gt values */
 } qa_evaldata_opts;
 
 /* Per-run output: the open file, line counts per source. Adapters only call the emit functions. */
@@ -40,6 +42,8 @@ typedef struct {
     char *source[QA_EVALDATA_MAX_SOURCES];
     long long count[QA_EVALDATA_MAX_SOURCES];
     long long split_lines; /* lines written by the current adapter call */
+    struct qa_ed_map *labels; /* loaded --label-map, or NULL */
+    long long relabelled;  /* string gts rewritten by the label map */
 } qa_evaldata_out;
 
 /* One adapter converts one split (o->split holds a single name when it is called). */

@@ -110,6 +110,19 @@ static void test_cochlscene(qa_t *t)
     CHECK_TEXT(t, text, want);
     free(text);
     free(want);
+    /* --label-map rewrites string gts; unmapped labels stay as they are */
+    fx_put(root, "map.tsv", "# CochlScene names -> spaced lower case\nResidentialArea\tresidential area\n\n");
+    char map[1024];
+    snprintf(map, sizeof map, "%s/map.tsv", root);
+    o.label_map = map;
+    CHECK_OK(t, fx_run("cochlscene", &o, root, &text, &st));
+    CHECK(t, text && strstr(text, "\"gt\":\"residential area\"") && strstr(text, "\"gt\":\"Bus\"") &&
+                 !strstr(text, "ResidentialArea\""));
+    free(text);
+    fx_put(root, "map.tsv", "Bus bus\n");
+    CHECK_STATUS(t, fx_run("cochlscene", &o, root, &text, &st), QA_ERR_FORMAT);
+    CHECK_MSG_HAS(t, "map.tsv:1");
+    o.label_map = NULL;
     o.split = "val";
     CHECK_STATUS(t, fx_run("cochlscene", &o, root, &text, &st), QA_ERR_IO);
     CHECK_MSG_HAS(t, "Val");
