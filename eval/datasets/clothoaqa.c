@@ -1,0 +1,67 @@
+/* eval/datasets/clothoaqa: Clotho-AQA audio question answering -> eval jsonl.
+ * Layout: ROOT/clotho_aqa_SPLIT.csv (file_name, QuestionText, answer, confidence; one row per
+ * annotator answer, usually three per question) and ROOT/audio_files/ (wav files) (or --audio-dir).
+ * Splits: train, val, test.
+ * One line per csv row, in file order, as the reference harness's jsonl has it:
+ * gt = answer (as written), question = QuestionText, source = clothoaqa_<split> (clothoaqa_test).
+ * The confidence column is not used (the harness scores every answer line). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval/datasets/ed_util.h"
+#include "eval/datasets/eval_data.h"
+
+qa_status qa_evaldata_clothoaqa(qa_evaldata_out *out, const qa_evaldata_opts *o)
+{
+    qa_status s = QA_OK;
+    qa_ed_csv c = {0};
+    int opened = 0;
+    char *csv = qa_ed_fmt("%s/clotho_aqa_%s.csv", o->root, o->split);
+    char *adir = o->audio_dir ? qa_ed_fmt("%s", o->audio_dir) : qa_ed_join(o->root, "audio_files");
+    char *source = qa_evaldata_source_name("clothoaqa", o->split);
+    if (!csv || !adir || !source) {
+        s = qa_error(QA_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if (!qa_ed_is_file(csv)) {
+        s = qa_error(QA_ERR_IO, "Clotho-AQA: %s not found (splits: train, val, test)", csv);
+        goto done;
+    }
+    if (!qa_ed_is_dir(adir)) {
+        s = qa_error(QA_ERR_IO, "Clotho-AQA: audio folder %s not found (or give --audio-dir)", adir);
+        goto done;
+    }
+    if ((s = qa_ed_csv_open(&c, csv, ',', 1))) goto done;
+    opened = 1;
+    int got;
+    if ((s = qa_ed_csv_next(&c, &got))) goto done;
+    int cf = got ? qa_ed_csv_col(&c, "file_name") : -1, cq = got ? qa_ed_csv_col(&c, "QuestionText") : -1;
+    int ca = got ? qa_ed_csv_col(&c, "answer") : -1, nhead = c.nf;
+    if (cf < 0 || cq < 0 || ca < 0) {
+        s = qa_error(QA_ERR_FORMAT, "%s:1: header must name file_name, QuestionText and answer", csv);
+        goto done;
+    }
+    while (!(s = qa_ed_csv_next(&c, &got)) && got) {
+        if (c.nf != nhead) {
+            s = qa_error(QA_ERR_FORMAT, "%s:%zu: %d fields, the header has %d", csv, c.row_line, c.nf, nhead);
+            break;
+        }
+        char *audio = qa_ed_join(adir, c.fields[cf]);
+        char *where = qa_ed_fmt("%s:%zu", csv, c.row_line);
+        int keep = 0;
+        if (!audio || !where) s = qa_error(QA_ERR_NOMEM, "out of memory");
+        if (!s && (!c.fields[cf][0] || !c.fields[cq][0]))
+            s = qa_error(QA_ERR_FORMAT, "%s: empty file_name or QuestionText", where);
+        if (!s) s = qa_evaldata_check_audio(out, audio, where, &keep);
+        if (!s && keep) s = qa_evaldata_emit(out, audio, c.fields[ca], source, c.fields[cq]);
+        free(audio);
+        free(where);
+        if (s) break;
+    }
+done:
+    if (opened) qa_ed_csv_close(&c);
+    free(csv);
+    free(adir);
+    free(source);
+    return s;
+}
