@@ -35,5 +35,9 @@ qa_status qa_audio_load(const char *path, qa_audio *out);
 qa_status qa_audio_decode_memory(const void *buf, size_t len, const char *name, qa_audio *out);
 /* Frees a.pcm and zeroes the struct; NULL-safe. */
 void qa_audio_free(qa_audio *a);
+/* 1 when the linked libsndfile can decode MP3 (checked through SFC_GET_FORMAT_MAJOR). */
+int qa_audio_has_mp3(void);
+/* The linked libsndfile's version string ("libsndfile-1.2.0"). */
+const char *qa_audio_backend_version(void);
 
 #endif

@@ -38,9 +38,18 @@ typedef struct {
     int span_tokens;  /* n_audio + 2: audio-bos + frames + audio-eos */
 } qa_audio_lengths;
 
-/* Lengths for a clip of `samples` 16 kHz samples. Fails (QA_ERR_ARG) for samples < 480, which
- * the reference model cannot encode (see docs/audio.md for the padding option). */
+/* Lengths for a clip of `samples` 16 kHz samples (Python floor division, spec section 1).
+ * Returns QA_ERR_ARG with a clear message for samples < 480, which the reference encoder cannot
+ * encode (see docs/audio.md: reject, or pad to 480 by choice); `out` is filled in any case
+ * (mel_len is valid for every samples >= 0). */
 qa_status qa_audio_lengths_compute(int64_t samples, qa_audio_lengths *out);
+
+/* Number of leading frames of the full (80, 3000) log-mel whose STFT window overlaps a clip of
+ * `samples` samples: min(3000, ceil((min(samples, 480000) + 200) / 160)), 0 for an empty clip.
+ * Every later frame equals qa_mel_floor_value(). A store that keeps only these frames plus the
+ * floor value can rebuild the full matrix exactly (the encoder needs 2*t_cnn <= this many frames,
+ * and batched encoding reads the floor value past the clip: spec section 2, exactness notes). */
+int qa_mel_frames_overlapping(int64_t samples);
 
 typedef struct qa_mel qa_mel; /* window, filterbank, FFT tables, scratch: one per thread */
 qa_status qa_mel_new(qa_mel **out);
