@@ -1,0 +1,347 @@
+/* data/shard_read: opening and reading HDF5 shards (see shard.h, docs/shard-format.md).
+ * qa_shard_open loads the small index arrays and checks everything that would otherwise surface
+ * later as garbage: schema version, array sizes, offsets starting at 0, never decreasing and
+ * ending at the size of the array they index. Every error names the file. */
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/shard.h"
+
+struct qa_shard {
+    hid_t file, ids, labels, feat, record;
+    char *path;
+    qa_shard_index ix;
+    int64_t *tok_off, *audio_off, *feat_off, *samples, *record_off;
+    int32_t *task, *mel_len, *span;
+    float *floor_;
+    int64_t n_record;
+};
+
+void qa_shard_close(qa_shard *sh)
+{
+    if (!sh) return;
+    H5E_BEGIN_TRY
+    {
+        hid_t ds[] = {sh->ids, sh->labels, sh->feat, sh->record};
+        for (int i = 0; i < 4; i++)
+            if (ds[i] > 0) H5Dclose(ds[i]);
+        if (sh->file > 0) H5Fclose(sh->file);
+    }
+    H5E_END_TRY;
+    free(sh->tok_off);
+    free(sh->audio_off);
+    free(sh->feat_off);
+    free(sh->samples);
+    free(sh->record_off);
+    free(sh->task);
+    free(sh->mel_len);
+    free(sh->span);
+    free(sh->floor_);
+    free(sh->path);
+    free(sh);
+}
+
+const qa_shard_index *qa_shard_get_index(const qa_shard *sh)
+{
+    return &sh->ix;
+}
+
+static qa_status bad(const qa_shard *sh, const char *what)
+{
+    return qa_error(QA_ERR_FORMAT, "shard %s: %s (the shard is corrupt or from another tool: re-run qaudio prepare)",
+                    sh->path, what);
+}
+
+/* Opens a dataset, checks its rank and returns its dims. */
+static qa_status open_ds(qa_shard *sh, const char *name, int rank, hid_t *d, hsize_t *dims)
+{
+    H5E_BEGIN_TRY { *d = H5Dopen2(sh->file, name, H5P_DEFAULT); }
+    H5E_END_TRY;
+    if (*d < 0) {
+        char m[96];
+        snprintf(m, sizeof m, "dataset \"%s\" missing or unreadable", name);
+        return bad(sh, m);
+    }
+    hid_t sp = H5Dget_space(*d);
+    int r = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
+    if (r == rank) H5Sget_simple_extent_dims(sp, dims, NULL);
+    if (sp >= 0) H5Sclose(sp);
+    if (r != rank) {
+        char m[96];
+        snprintf(m, sizeof m, "dataset \"%s\" has rank %d, expected %d", name, r, rank);
+        return bad(sh, m);
+    }
+    return QA_OK;
+}
+
+/* Reads a whole 1-d dataset into a malloc'd array; *n = its length. */
+static qa_status read_1d(qa_shard *sh, const char *name, hid_t mtype, size_t esz, void **out, int64_t *n)
+{
+    hid_t d;
+    hsize_t dim;
+    qa_status s = open_ds(sh, name, 1, &d, &dim);
+    if (s) return s;
+    *out = malloc(dim ? dim * esz : 1);
+    herr_t e = -1;
+    if (*out) H5E_BEGIN_TRY { e = dim ? H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) : 0; }
+    H5E_END_TRY;
+    H5Dclose(d);
+    if (!*out) return qa_error(QA_ERR_NOMEM, "out of memory reading %s", sh->path);
+    if (e < 0) {
+        char m[96];
+        snprintf(m, sizeof m, "cannot read dataset \"%s\" (truncated file?)", name);
+        return bad(sh, m);
+    }
+    *n = (int64_t)dim;
+    return QA_OK;
+}
+
+static qa_status check_offsets(qa_shard *sh, const char *name, const int64_t *off, int64_t n, int64_t want_n,
+                               int64_t end)
+{
+    char m[160];
+    if (n != want_n) {
+        snprintf(m, sizeof m, "\"%s\" has %lld entries, expected %lld", name, (long long)n, (long long)want_n);
+        return bad(sh, m);
+    }
+    if (off[0] != 0) {
+        snprintf(m, sizeof m, "\"%s\" does not start at 0", name);
+        return bad(sh, m);
+    }
+    for (int64_t i = 1; i < n; i++)
+        if (off[i] < off[i - 1]) {
+            snprintf(m, sizeof m, "\"%s\" decreases at entry %lld", name, (long long)i);
+            return bad(sh, m);
+        }
+    if (off[n - 1] != end) {
+        snprintf(m, sizeof m, "\"%s\" ends at %lld but the data holds %lld", name, (long long)off[n - 1],
+                 (long long)end);
+        return bad(sh, m);
+    }
+    return QA_OK;
+}
+
+static qa_status read_attr_i64(qa_shard *sh, const char *name, int64_t *v)
+{
+    hid_t a;
+    herr_t e = -1;
+    H5E_BEGIN_TRY
+    {
+        a = H5Aopen(sh->file, name, H5P_DEFAULT);
+        if (a >= 0) e = H5Aread(a, H5T_NATIVE_INT64, v);
+        if (a >= 0) H5Aclose(a);
+    }
+    H5E_END_TRY;
+    if (e < 0) {
+        char m[96];
+        snprintf(m, sizeof m, "attribute \"%s\" missing", name);
+        return bad(sh, m);
+    }
+    return QA_OK;
+}
+
+static qa_status read_attr_str(qa_shard *sh, const char *name, char *buf, size_t cap)
+{
+    hid_t a, t = -1;
+    herr_t e = -1;
+    H5E_BEGIN_TRY
+    {
+        a = H5Aopen(sh->file, name, H5P_DEFAULT);
+        if (a >= 0) t = H5Aget_type(a);
+        if (t >= 0 && H5Tget_class(t) == H5T_STRING && !H5Tis_variable_str(t) && H5Tget_size(t) < cap) {
+            memset(buf, 0, cap);
+            e = H5Aread(a, t, buf);
+        }
+        if (t >= 0) H5Tclose(t);
+        if (a >= 0) H5Aclose(a);
+    }
+    H5E_END_TRY;
+    if (e < 0) {
+        char m[96];
+        snprintf(m, sizeof m, "string attribute \"%s\" missing", name);
+        return bad(sh, m);
+    }
+    return QA_OK;
+}
+
+static qa_status load_index(qa_shard *sh)
+{
+    int64_t ver;
+    qa_status s;
+    if ((s = read_attr_i64(sh, "schema_version", &ver))) return s;
+    if (ver != QA_SHARD_SCHEMA)
+        return qa_error(QA_ERR_FORMAT, "shard %s: schema version %lld, this qaudio reads version %d: re-run qaudio "
+                        "prepare with this version", sh->path, (long long)ver, QA_SHARD_SCHEMA);
+    char feat[16];
+    if ((s = read_attr_str(sh, "features", feat, sizeof feat))) return s;
+    if (!strcmp(feat, "mel")) sh->ix.kind = QA_FEAT_MEL;
+    else if (!strcmp(feat, "pcm")) sh->ix.kind = QA_FEAT_PCM;
+    else return bad(sh, "attribute \"features\" is neither mel nor pcm");
+
+    int64_t n_tok_off, n_audio_off, n_task, n_feat_off, n_samp, n_ml, n_span, n_floor, n_roff, n_lab;
+    if ((s = read_1d(sh, "tok_off", H5T_NATIVE_INT64, 8, (void **)&sh->tok_off, &n_tok_off)) ||
+        (s = read_1d(sh, "audio_off", H5T_NATIVE_INT64, 8, (void **)&sh->audio_off, &n_audio_off)) ||
+        (s = read_1d(sh, "task", H5T_NATIVE_INT32, 4, (void **)&sh->task, &n_task)) ||
+        (s = read_1d(sh, "feat_off", H5T_NATIVE_INT64, 8, (void **)&sh->feat_off, &n_feat_off)) ||
+        (s = read_1d(sh, "samples", H5T_NATIVE_INT64, 8, (void **)&sh->samples, &n_samp)) ||
+        (s = read_1d(sh, "mel_len", H5T_NATIVE_INT32, 4, (void **)&sh->mel_len, &n_ml)) ||
+        (s = read_1d(sh, "span", H5T_NATIVE_INT32, 4, (void **)&sh->span, &n_span)) ||
+        (s = read_1d(sh, "floor", H5T_NATIVE_FLOAT, 4, (void **)&sh->floor_, &n_floor)) ||
+        (s = read_1d(sh, "record_off", H5T_NATIVE_INT64, 8, (void **)&sh->record_off, &n_roff)))
+        return s;
+    hsize_t d_ids, d_lab, d_rec, d_feat[2];
+    if ((s = open_ds(sh, "ids", 1, &sh->ids, &d_ids)) || (s = open_ds(sh, "labels", 1, &sh->labels, &d_lab)) ||
+        (s = open_ds(sh, "record", 1, &sh->record, &d_rec)) ||
+        (s = open_ds(sh, "feat", sh->ix.kind == QA_FEAT_MEL ? 2 : 1, &sh->feat, d_feat)))
+        return s;
+    n_lab = (int64_t)d_lab;
+    int64_t n = n_task, na = n_samp;
+    int64_t nfeat = (int64_t)(sh->ix.kind == QA_FEAT_MEL ? d_feat[1] : d_feat[0]);
+    if (sh->ix.kind == QA_FEAT_MEL && d_feat[0] != QA_SHARD_MEL_BINS) return bad(sh, "feat does not have 80 mel bins");
+    if (n_lab != (int64_t)d_ids) return bad(sh, "ids and labels differ in length");
+    if (n_ml != na || n_span != na || n_floor != na) return bad(sh, "per-audio arrays differ in length");
+    if ((s = check_offsets(sh, "tok_off", sh->tok_off, n_tok_off, n + 1, (int64_t)d_ids)) ||
+        (s = check_offsets(sh, "audio_off", sh->audio_off, n_audio_off, n + 1, na)) ||
+        (s = check_offsets(sh, "feat_off", sh->feat_off, n_feat_off, na + 1, nfeat)) ||
+        (s = check_offsets(sh, "record_off", sh->record_off, n_roff, n + 1, (int64_t)d_rec)))
+        return s;
+    for (int64_t j = 0; j < na; j++) {
+        int64_t fr = sh->feat_off[j + 1] - sh->feat_off[j];
+        if (sh->mel_len[j] < 1 || sh->mel_len[j] > 3000 || sh->span[j] < 3 || sh->samples[j] < 1 ||
+            (sh->ix.kind == QA_FEAT_MEL && fr > 3000)) {
+            char m[128];
+            snprintf(m, sizeof m, "audio %lld has impossible lengths (mel_len %d, span %d, %lld frames)",
+                     (long long)j, sh->mel_len[j], sh->span[j], (long long)fr);
+            return bad(sh, m);
+        }
+    }
+    sh->n_record = (int64_t)d_rec;
+    sh->ix = (qa_shard_index){.path = sh->path, .kind = sh->ix.kind, .n_samples = n, .n_audio = na,
+                              .n_tokens = (int64_t)d_ids, .n_feat = nfeat, .tok_off = sh->tok_off,
+                              .audio_off = sh->audio_off, .task = sh->task, .feat_off = sh->feat_off,
+                              .samples = sh->samples, .mel_len = sh->mel_len, .span = sh->span, .floor = sh->floor_};
+    return QA_OK;
+}
+
+qa_status qa_shard_open(qa_shard **out, const char *path)
+{
+    *out = NULL;
+    qa_shard *sh = calloc(1, sizeof *sh);
+    if (!sh || !(sh->path = strdup(path))) {
+        free(sh);
+        return qa_error(QA_ERR_NOMEM, "out of memory");
+    }
+    sh->file = sh->ids = sh->labels = sh->feat = sh->record = -1;
+    H5E_BEGIN_TRY { sh->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT); }
+    H5E_END_TRY;
+    if (sh->file < 0) {
+        FILE *f = fopen(path, "rb");
+        qa_status s = f ? qa_error(QA_ERR_FORMAT, "shard %s: not a readable HDF5 file (truncated or corrupt): re-run "
+                                   "qaudio prepare", path)
+                        : qa_error(QA_ERR_IO, "cannot open shard %s: no such file or not readable", path);
+        if (f) fclose(f);
+        qa_shard_close(sh);
+        return s;
+    }
+    qa_status s = load_index(sh);
+    if (s) {
+        qa_shard_close(sh);
+        return s;
+    }
+    *out = sh;
+    return QA_OK;
+}
+
+/* Reads count elements starting at start of a 1-d dataset. */
+static qa_status read_range(qa_shard *sh, hid_t d, const char *name, hid_t mtype, int64_t start, int64_t count,
+                            void *dst)
+{
+    if (count == 0) return QA_OK;
+    hsize_t st = (hsize_t)start, ct = (hsize_t)count;
+    herr_t e = -1;
+    H5E_BEGIN_TRY
+    {
+        hid_t fs = H5Dget_space(d), ms = H5Screate_simple(1, &ct, NULL);
+        if (fs >= 0 && ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, &st, NULL, &ct, NULL) >= 0)
+            e = H5Dread(d, mtype, ms, fs, H5P_DEFAULT, dst);
+        if (ms >= 0) H5Sclose(ms);
+        if (fs >= 0) H5Sclose(fs);
+    }
+    H5E_END_TRY;
+    if (e < 0)
+        return qa_error(QA_ERR_FORMAT, "shard %s: cannot read %s[%lld:%lld] (truncated or corrupt file)", sh->path,
+                        name, (long long)start, (long long)(start + count));
+    return QA_OK;
+}
+
+qa_status qa_shard_read_tokens(qa_shard *sh, int64_t i, int32_t *ids, int32_t *labels)
+{
+    if (i < 0 || i >= sh->ix.n_samples)
+        return qa_error(QA_ERR_ARG, "shard %s: sample %lld out of range (0..%lld)", sh->path, (long long)i,
+                        (long long)sh->ix.n_samples - 1);
+    int64_t a = sh->tok_off[i], n = sh->tok_off[i + 1] - a;
+    qa_status s = QA_OK;
+    if (ids) s = read_range(sh, sh->ids, "ids", H5T_NATIVE_INT32, a, n, ids);
+    if (!s && labels) s = read_range(sh, sh->labels, "labels", H5T_NATIVE_INT32, a, n, labels);
+    return s;
+}
+
+qa_status qa_shard_read_mel(qa_shard *sh, int64_t j, float *mel, int64_t F)
+{
+    if (sh->ix.kind != QA_FEAT_MEL) return qa_error(QA_ERR_ARG, "shard %s holds PCM, not mel features", sh->path);
+    if (j < 0 || j >= sh->ix.n_audio || F < 1 || F > 3000)
+        return qa_error(QA_ERR_ARG, "shard %s: audio %lld / %lld frames out of range", sh->path, (long long)j,
+                        (long long)F);
+    int64_t off = sh->feat_off[j], stored = sh->feat_off[j + 1] - off, m = stored < F ? stored : F;
+    if (m > 0) {
+        hsize_t fst[2] = {0, (hsize_t)off}, cnt[2] = {QA_SHARD_MEL_BINS, (hsize_t)m};
+        hsize_t mdims[2] = {QA_SHARD_MEL_BINS, (hsize_t)F}, mst[2] = {0, 0};
+        herr_t e = -1;
+        H5E_BEGIN_TRY
+        {
+            hid_t fs = H5Dget_space(sh->feat), ms = H5Screate_simple(2, mdims, NULL);
+            if (fs >= 0 && ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, fst, NULL, cnt, NULL) >= 0 &&
+                H5Sselect_hyperslab(ms, H5S_SELECT_SET, mst, NULL, cnt, NULL) >= 0)
+                e = H5Dread(sh->feat, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, mel);
+            if (ms >= 0) H5Sclose(ms);
+            if (fs >= 0) H5Sclose(fs);
+        }
+        H5E_END_TRY;
+        if (e < 0)
+            return qa_error(QA_ERR_FORMAT, "shard %s: cannot read the mel of audio %lld (truncated or corrupt file)",
+                            sh->path, (long long)j);
+    }
+    float fl = sh->floor_[j];
+    for (int b = 0; b < QA_SHARD_MEL_BINS; b++)
+        for (int64_t t = m; t < F; t++) mel[b * F + t] = fl;
+    return QA_OK;
+}
+
+qa_status qa_shard_read_pcm(qa_shard *sh, int64_t j, float *pcm)
+{
+    if (sh->ix.kind != QA_FEAT_PCM) return qa_error(QA_ERR_ARG, "shard %s holds mel, not PCM features", sh->path);
+    if (j < 0 || j >= sh->ix.n_audio)
+        return qa_error(QA_ERR_ARG, "shard %s: audio %lld out of range", sh->path, (long long)j);
+    return read_range(sh, sh->feat, "feat", H5T_NATIVE_FLOAT, sh->feat_off[j], sh->feat_off[j + 1] - sh->feat_off[j],
+                      pcm);
+}
+
+qa_status qa_shard_read_record(qa_shard *sh, int64_t i, char **json)
+{
+    *json = NULL;
+    if (i < 0 || i >= sh->ix.n_samples) return qa_error(QA_ERR_ARG, "shard %s: sample %lld out of range", sh->path,
+                                                        (long long)i);
+    int64_t a = sh->record_off[i], n = sh->record_off[i + 1] - a;
+    char *p = malloc((size_t)n + 1);
+    if (!p) return qa_error(QA_ERR_NOMEM, "out of memory");
+    qa_status s = read_range(sh, sh->record, "record", H5T_NATIVE_UINT8, a, n, p);
+    if (s) {
+        free(p);
+        return s;
+    }
+    p[n] = 0;
+    *json = p;
+    return QA_OK;
+}

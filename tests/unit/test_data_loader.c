@@ -1,0 +1,449 @@
+/* Unit tests for data/shard (write, read, corrupt files), data/loader (coverage, rank slices,
+ * shuffles, buckets, resume, prefetch) and data/specaugment, on synthetic shards whose every value
+ * is a known function of (sample, audio, bin, frame). */
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/loader.h"
+#include "data/shard.h"
+#include "data/specaugment.h"
+#include "tests/support/test.h"
+
+#define FULL 3000
+
+static int sample_len(int64_t g) { return 5 + (int)((g * 7) % 53); }
+static int sample_naudio(int64_t g) { return g % 3 == 0 ? 2 : 1; }
+static int audio_mel_len(int64_t g, int a) { return 40 + (int)((g * 13 + a * 29) % 230); }
+static float mel_value(int64_t g, int a, int b, int t) { return (float)g + 0.5f * (float)a + 0.01f * (float)b + 1e-4f * (float)t; }
+static float floor_value(int64_t g, int a) { return -1.0f - 0.001f * (float)g - 0.1f * (float)a; }
+static int32_t id_value(int64_t g, int t) { return (int32_t)(g * 1000 + t); }
+static int32_t label_value(int64_t g, int t) { return t % 3 == 0 ? -100 : id_value(g, t); }
+
+/* Writes samples [g0, g0+n) into path (mel or pcm). */
+static qa_status write_synth(const char *path, int64_t g0, int64_t n, qa_feat_kind kind)
+{
+    qa_shard_writer *w;
+    qa_status s = qa_shard_writer_open(&w, path, kind, "test");
+    if (s) return s;
+    float *feat = malloc(sizeof(float) * 80 * FULL);
+    int32_t ids[64], lab[64];
+    for (int64_t g = g0; g < g0 + n && !s; g++) {
+        int L = sample_len(g);
+        for (int t = 0; t < L; t++) {
+            ids[t] = id_value(g, t);
+            lab[t] = label_value(g, t);
+        }
+        qa_shard_audio au[2];
+        int na = sample_naudio(g);
+        float *fa[2] = {feat, NULL};
+        float *pcm2 = NULL;
+        if (na == 2) fa[1] = pcm2 = malloc(sizeof(float) * 80 * FULL);
+        for (int a = 0; a < na; a++) {
+            int ml = audio_mel_len(g, a);
+            int64_t stored = kind == QA_FEAT_MEL ? (ml + 3 < FULL ? ml + 3 : FULL) : (int64_t)ml * 160 + 7;
+            for (int b = 0; b < 80; b++)
+                for (int t = 0; t < FULL; t++) fa[a][b * FULL + t] = mel_value(g, a, b, t);
+            au[a] = (qa_shard_audio){.feat = fa[a], .frames = stored, .stride = FULL, .samples = (int64_t)ml * 160 + 7,
+                                     .mel_len = ml, .span = ((ml - 1) / 2 + 1) / 2 + 2, .floor = floor_value(g, a)};
+        }
+        char rec[64];
+        int rl = snprintf(rec, sizeof rec, "{\"g\":%lld}", (long long)g);
+        qa_shard_sample smp = {.ids = ids, .labels = lab, .n_tokens = L, .task = (int32_t)(g % 11), .record = rec,
+                               .record_len = (size_t)rl, .n_audio = na, .audio = au};
+        s = qa_shard_writer_add(w, &smp);
+        free(pcm2);
+    }
+    free(feat);
+    if (s) {
+        qa_shard_writer_abort(w);
+        return s;
+    }
+    return qa_shard_writer_commit(w);
+}
+
+static const char *dir_path(char *buf, size_t n, const char *name)
+{
+    snprintf(buf, n, "%s/%s", qa_test_tmpdir(), name);
+    return buf;
+}
+
+/* Two mel shards (37 + 26 samples) under tmp/mel/, made once. */
+static const char *mel_dir(qa_t *t)
+{
+    static char dir[512];
+    if (!dir[0]) {
+        dir_path(dir, sizeof dir, "mel");
+        char cmd[600], p[600];
+        snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
+        CHECK(t, system(cmd) == 0);
+        snprintf(p, sizeof p, "%s/shard-00000.h5", dir);
+        CHECK_OK(t, write_synth(p, 0, 37, QA_FEAT_MEL));
+        snprintf(p, sizeof p, "%s/shard-00001.h5", dir);
+        CHECK_OK(t, write_synth(p, 37, 26, QA_FEAT_MEL));
+    }
+    return dir;
+}
+#define N_TOTAL 63
+
+static void test_shard_roundtrip(qa_t *t)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/shard-00001.h5", mel_dir(t));
+    qa_shard *sh;
+    CHECK_OK(t, qa_shard_open(&sh, p));
+    if (!sh) return;
+    const qa_shard_index *ix = qa_shard_get_index(sh);
+    CHECK(t, ix->n_samples == 26 && ix->kind == QA_FEAT_MEL);
+    float *mel = malloc(sizeof(float) * 80 * FULL);
+    int bad = 0;
+    for (int64_t k = 0; k < ix->n_samples; k++) {
+        int64_t g = 37 + k;
+        int32_t ids[64], lab[64];
+        CHECK(t, ix->tok_off[k + 1] - ix->tok_off[k] == sample_len(g));
+        CHECK_OK(t, qa_shard_read_tokens(sh, k, ids, lab));
+        for (int i = 0; i < sample_len(g); i++) bad += ids[i] != id_value(g, i) || lab[i] != label_value(g, i);
+        CHECK(t, ix->audio_off[k + 1] - ix->audio_off[k] == sample_naudio(g));
+        for (int a = 0; a < sample_naudio(g); a++) {
+            int64_t j = ix->audio_off[k] + a;
+            int ml = audio_mel_len(g, a), F = 2 * ((ml - 1) / 2 + 1) + 10;
+            CHECK(t, ix->mel_len[j] == ml);
+            CHECK_OK(t, qa_shard_read_mel(sh, j, mel, F));
+            for (int b = 0; b < 80; b++)
+                for (int f = 0; f < F; f++) {
+                    float want = f < ml + 3 ? mel_value(g, a, b, f) : floor_value(g, a);
+                    bad += mel[b * F + f] != want;
+                }
+        }
+        char *rec;
+        CHECK_OK(t, qa_shard_read_record(sh, k, &rec));
+        char want[64];
+        snprintf(want, sizeof want, "{\"g\":%lld}", (long long)g);
+        CHECK(t, rec && !strcmp(rec, want));
+        free(rec);
+    }
+    CHECK_MSG(t, bad == 0, "%d values differ", bad);
+    CHECK_STATUS(t, qa_shard_read_tokens(sh, 26, NULL, NULL), QA_ERR_ARG);
+    free(mel);
+    qa_shard_close(sh);
+}
+
+static void test_shard_pcm(qa_t *t)
+{
+    char p[600];
+    dir_path(p, sizeof p, "pcm.h5");
+    CHECK_OK(t, write_synth(p, 0, 5, QA_FEAT_PCM));
+    qa_shard *sh;
+    CHECK_OK(t, qa_shard_open(&sh, p));
+    if (!sh) return;
+    const qa_shard_index *ix = qa_shard_get_index(sh);
+    CHECK(t, ix->kind == QA_FEAT_PCM && ix->n_audio == 7);
+    float *pcm = malloc(sizeof(float) * 80 * FULL);
+    int bad = 0;
+    for (int64_t j = 0; j < ix->n_audio; j++) {
+        CHECK_OK(t, qa_shard_read_pcm(sh, j, pcm));
+        int64_t n = ix->feat_off[j + 1] - ix->feat_off[j];
+        CHECK(t, n == ix->samples[j]);
+        /* PCM was taken from the same (80, 3000) buffer, flat */
+        int64_t g = 0, k = 0;
+        while (ix->audio_off[k + 1] <= j) k++;
+        g = k;
+        int a = (int)(j - ix->audio_off[k]);
+        for (int64_t i = 0; i < n; i++) bad += pcm[i] != mel_value(g, a, (int)(i / FULL), (int)(i % FULL));
+    }
+    CHECK_MSG(t, bad == 0, "%d samples differ", bad);
+    CHECK_STATUS(t, qa_shard_read_mel(sh, 0, pcm, 10), QA_ERR_ARG);
+    free(pcm);
+    qa_shard_close(sh);
+}
+
+static int copy_prefix(const char *src, const char *dst, long n)
+{
+    FILE *a = fopen(src, "rb"), *b = fopen(dst, "wb");
+    if (!a || !b) return -1;
+    char buf[4096];
+    long left = n;
+    while (left > 0) {
+        size_t k = fread(buf, 1, left < 4096 ? (size_t)left : 4096, a);
+        if (!k) break;
+        fwrite(buf, 1, k, b);
+        left -= (long)k;
+    }
+    fclose(a);
+    fclose(b);
+    return 0;
+}
+
+static long file_size(const char *p)
+{
+    FILE *f = fopen(p, "rb");
+    if (!f) return -1;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fclose(f);
+    return n;
+}
+
+static void test_shard_errors(qa_t *t)
+{
+    char good[600], p[600];
+    snprintf(good, sizeof good, "%s/shard-00000.h5", mel_dir(t));
+    qa_shard *sh = NULL;
+    /* truncated */
+    dir_path(p, sizeof p, "trunc.h5");
+    CHECK(t, copy_prefix(good, p, file_size(good) / 2) == 0);
+    CHECK_STATUS(t, qa_shard_open(&sh, p), QA_ERR_FORMAT);
+    CHECK_MSG(t, strstr(qa_error_message(), "trunc.h5") != NULL, "message: %s", qa_error_message());
+    CHECK(t, sh == NULL);
+    /* missing */
+    dir_path(p, sizeof p, "nope.h5");
+    CHECK_STATUS(t, qa_shard_open(&sh, p), QA_ERR_IO);
+    CHECK(t, strstr(qa_error_message(), "nope.h5") != NULL);
+    /* wrong schema version */
+    dir_path(p, sizeof p, "schema.h5");
+    CHECK(t, copy_prefix(good, p, file_size(good)) == 0);
+    hid_t f = H5Fopen(p, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t a = H5Aopen(f, "schema_version", H5P_DEFAULT);
+    int64_t v = 2;
+    CHECK(t, H5Awrite(a, H5T_NATIVE_INT64, &v) >= 0);
+    H5Aclose(a);
+    H5Fclose(f);
+    CHECK_STATUS(t, qa_shard_open(&sh, p), QA_ERR_FORMAT);
+    CHECK_MSG(t, strstr(qa_error_message(), "schema version 2") && strstr(qa_error_message(), "schema.h5"),
+              "message: %s", qa_error_message());
+    /* offsets that do not add up */
+    dir_path(p, sizeof p, "offsets.h5");
+    CHECK(t, copy_prefix(good, p, file_size(good)) == 0);
+    f = H5Fopen(p, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, "tok_off", H5P_DEFAULT);
+    int64_t off[38];
+    H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, off);
+    off[37] += 5;
+    CHECK(t, H5Dwrite(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, off) >= 0);
+    H5Dclose(d);
+    H5Fclose(f);
+    CHECK_STATUS(t, qa_shard_open(&sh, p), QA_ERR_FORMAT);
+    CHECK_MSG(t, strstr(qa_error_message(), "tok_off") && strstr(qa_error_message(), "offsets.h5"), "message: %s",
+              qa_error_message());
+    /* the loader reports the same, naming the file */
+    const char *paths[] = {good, p};
+    qa_loader *l = NULL;
+    CHECK_STATUS(t, qa_loader_new(&l, paths, 2, NULL), QA_ERR_FORMAT);
+    CHECK(t, strstr(qa_error_message(), "offsets.h5") != NULL);
+    /* an interrupted writer leaves no file under the final name */
+    qa_shard_writer *w;
+    dir_path(p, sizeof p, "aborted.h5");
+    CHECK_OK(t, qa_shard_writer_open(&w, p, QA_FEAT_MEL, "test"));
+    qa_shard_writer_abort(w);
+    CHECK(t, file_size(p) < 0);
+}
+
+static qa_loader *make_loader(qa_t *t, int B, int rank, int world, uint64_t seed, int prefetch, int aug)
+{
+    qa_loader_opts o = qa_loader_opts_default;
+    o.batch_size = B;
+    o.rank = rank;
+    o.world = world;
+    o.seed = seed;
+    o.prefetch = prefetch;
+    o.n_buckets = 2;
+    o.bucket_bounds[0] = 20;
+    o.bucket_bounds[1] = 40;
+    if (aug) o.specaug = qa_specaug_lb;
+    const char *paths[] = {mel_dir(t)};
+    qa_loader *l = NULL;
+    CHECK_OK(t, qa_loader_new(&l, paths, 1, &o));
+    return l;
+}
+
+/* Checks one batch against the synthetic values. Returns the number of mismatches. */
+static int check_batch(const qa_batch *b)
+{
+    int bad = 0, na = 0, maxt = 0;
+    for (int a = 0; a < b->n_audio; a++)
+        if (2 * b->t_cnn[a] > maxt) maxt = 2 * b->t_cnn[a];
+    bad += b->n_audio > 0 && b->F != maxt;
+    for (int i = 0; i < b->n; i++) {
+        int64_t g = b->sample[i];
+        int L = sample_len(g);
+        bad += b->lengths[i] != L || L > b->T;
+        for (int k = 0; k < b->T; k++) {
+            bad += b->ids[i * b->T + k] != (k < L ? id_value(g, k) : 151643);
+            bad += b->labels[i * b->T + k] != (k < L ? label_value(g, k) : -100);
+        }
+        for (int a = 0; a < sample_naudio(g); a++, na++) {
+            bad += b->audio_row[na] != i || b->mel_len[na] != audio_mel_len(g, a);
+            const float *m = b->mel + (int64_t)na * 80 * b->F;
+            for (int bin = 0; bin < 80; bin += 7)
+                for (int f = 0; f < b->F; f++)
+                    bad += m[bin * b->F + f] != (f < audio_mel_len(g, a) + 3 ? mel_value(g, a, bin, f) : floor_value(g, a));
+        }
+    }
+    bad += na != b->n_audio;
+    return bad;
+}
+
+static void test_loader_epoch_covers(qa_t *t)
+{
+    int world = 3, B = 4;
+    int seen[N_TOTAL] = {0};
+    int64_t steps = -1;
+    for (int r = 0; r < world; r++) {
+        qa_loader *l = make_loader(t, B, r, world, 7, 2, 0);
+        if (!l) return;
+        if (steps < 0) steps = qa_loader_steps_per_epoch(l);
+        CHECK(t, qa_loader_steps_per_epoch(l) == steps);
+        int bad = 0;
+        for (int64_t k = 0; k < steps; k++) {
+            const qa_batch *b;
+            CHECK_OK(t, qa_loader_next(l, &b));
+            if (!b) break;
+            CHECK(t, b->epoch == 0 && b->step == k && b->n <= B);
+            CHECK(t, b->T == 20 || b->T == 40 || b->T % 8 == 0);
+            bad += check_batch(b);
+            for (int i = 0; i < b->n; i++) seen[b->sample[i]]++;
+        }
+        CHECK_MSG(t, bad == 0, "rank %d: %d mismatches", r, bad);
+        const qa_batch *b;
+        CHECK_OK(t, qa_loader_next(l, &b)); /* rolls into epoch 1 */
+        CHECK(t, b && b->epoch == 1 && b->step == 0);
+        qa_loader_free(l);
+    }
+    int once = 0;
+    for (int i = 0; i < N_TOTAL; i++) once += seen[i] == 1;
+    CHECK_MSG(t, once == N_TOTAL, "%d of %d samples seen exactly once over the 3 ranks", once, N_TOTAL);
+}
+
+/* Order of samples over a full epoch of a single-rank loader. */
+static void epoch_order(qa_t *t, qa_loader *l, int64_t *order)
+{
+    int n = 0;
+    for (int64_t k = 0; k < qa_loader_steps_per_epoch(l); k++) {
+        const qa_batch *b;
+        CHECK_OK(t, qa_loader_next(l, &b));
+        if (!b) return;
+        for (int i = 0; i < b->n && n < N_TOTAL; i++) order[n++] = b->sample[i];
+    }
+}
+
+static void test_loader_shuffles(qa_t *t)
+{
+    int64_t a0[N_TOTAL], a1[N_TOTAL], b0[N_TOTAL], c0[N_TOTAL];
+    qa_loader *a = make_loader(t, 5, 0, 1, 11, 2, 0), *b = make_loader(t, 5, 0, 1, 11, 0, 0);
+    qa_loader *c = make_loader(t, 5, 0, 1, 12, 1, 0);
+    if (!a || !b || !c) return;
+    epoch_order(t, a, a0);
+    epoch_order(t, a, a1);
+    epoch_order(t, b, b0);
+    epoch_order(t, c, c0);
+    CHECK_MSG(t, !memcmp(a0, b0, sizeof a0), "same seed, two runs: different orders");
+    CHECK_MSG(t, memcmp(a0, a1, sizeof a0) != 0, "epochs 0 and 1 in the same order");
+    CHECK_MSG(t, memcmp(a0, c0, sizeof a0) != 0, "seeds 11 and 12 in the same order");
+    qa_loader_free(a);
+    qa_loader_free(b);
+    qa_loader_free(c);
+}
+
+static int batches_equal(const qa_batch *x, const qa_batch *y)
+{
+    if (x->n != y->n || x->T != y->T || x->n_audio != y->n_audio || x->F != y->F || x->epoch != y->epoch ||
+        x->step != y->step)
+        return 0;
+    return !memcmp(x->ids, y->ids, sizeof(int32_t) * (size_t)(x->n * x->T)) &&
+           !memcmp(x->labels, y->labels, sizeof(int32_t) * (size_t)(x->n * x->T)) &&
+           !memcmp(x->sample, y->sample, sizeof(int64_t) * (size_t)x->n) &&
+           !memcmp(x->mel, y->mel, sizeof(float) * (size_t)x->n_audio * 80 * (size_t)x->F);
+}
+
+static void test_loader_resume(qa_t *t)
+{
+    /* with SpecAugment on, to check that the masks resume too */
+    qa_loader *a = make_loader(t, 3, 1, 2, 5, 2, 1), *b = make_loader(t, 3, 1, 2, 5, 3, 1);
+    if (!a || !b) return;
+    int64_t steps = qa_loader_steps_per_epoch(a);
+    const qa_batch *x, *y;
+    for (int64_t k = 0; k < steps + 2; k++) CHECK_OK(t, qa_loader_next(a, &x));
+    int64_t e, c;
+    qa_loader_get_position(a, &e, &c);
+    CHECK(t, e == 1 && c == 2);
+    CHECK_OK(t, qa_loader_next(a, &x));
+    CHECK_OK(t, qa_loader_set_position(b, e, c));
+    CHECK_OK(t, qa_loader_next(b, &y));
+    CHECK_MSG(t, x && y && batches_equal(x, y), "batch after resume differs");
+    CHECK_OK(t, qa_loader_next(a, &x));
+    CHECK_OK(t, qa_loader_next(b, &y));
+    CHECK(t, x && y && batches_equal(x, y));
+    CHECK_STATUS(t, qa_loader_set_position(b, 0, steps + 1), QA_ERR_ARG);
+    qa_loader_free(a);
+    qa_loader_free(b);
+}
+
+static void test_specaug(qa_t *t)
+{
+    int F = 400, valid = 300;
+    float *m = malloc(sizeof(float) * 80 * F), *m2 = malloc(sizeof(float) * 80 * F);
+    for (int i = 0; i < 80 * F; i++) m[i] = m2[i] = (float)sin(i * 0.37) + 2.0f;
+    qa_specaug_opts off = qa_specaug_lb;
+    off.enabled = 0;
+    qa_specaug_apply(&off, m, F, valid, 3);
+    CHECK(t, !memcmp(m, m2, sizeof(float) * 80 * (size_t)F));
+    int total_rows = 0, total_cols = 0, outside = 0, runs = 0;
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        memcpy(m, m2, sizeof(float) * 80 * (size_t)F);
+        qa_specaug_apply(&qa_specaug_lb, m, F, valid, seed);
+        int rows = 0, cols = 0;
+        for (int b = 0; b < 80; b++) {
+            int all = 1;
+            for (int f = 0; f < valid; f++) all &= m[b * F + f] != m2[b * F + f];
+            rows += all;
+        }
+        for (int f = 0; f < F; f++) {
+            int all = 1, any = 0;
+            for (int b = 0; b < 80; b++) {
+                all &= m[b * F + f] != m2[b * F + f];
+                any |= m[b * F + f] != m2[b * F + f];
+            }
+            cols += all;
+            if (f >= valid) outside += any;
+        }
+        CHECK(t, rows <= 27 && cols <= 100);
+        total_rows += rows;
+        total_cols += cols;
+        runs++;
+        /* same seed, same masks */
+        float *m3 = malloc(sizeof(float) * 80 * F);
+        memcpy(m3, m2, sizeof(float) * 80 * (size_t)F);
+        qa_specaug_apply(&qa_specaug_lb, m3, F, valid, seed);
+        CHECK(t, !memcmp(m3, m, sizeof(float) * 80 * (size_t)F));
+        free(m3);
+    }
+    CHECK_MSG(t, outside == 0, "%d padded frames changed", outside);
+    /* means over 20 seeds: about 13.5 bins and 50 frames */
+    CHECK_MSG(t, total_rows > 5 * runs && total_cols > 25 * runs, "masks too small: %d rows, %d cols over %d runs",
+              total_rows, total_cols, runs);
+    /* time warp keeps the first and last valid frames and the padding */
+    qa_specaug_opts w = qa_specaug_lb;
+    w.time_warp = 80;
+    w.n_freq = w.n_time = 0;
+    memcpy(m, m2, sizeof(float) * 80 * (size_t)F);
+    qa_specaug_apply(&w, m, F, valid, 9);
+    CHECK(t, m[0] == m2[0] && m[valid - 1] == m2[valid - 1] && m[valid] == m2[valid]);
+    CHECK(t, memcmp(m, m2, sizeof(float) * 80 * (size_t)F) != 0);
+    free(m);
+    free(m2);
+}
+
+int main(int argc, char **argv)
+{
+    static const qa_test_case cases[] = {{"shard_roundtrip", test_shard_roundtrip},
+                                         {"shard_pcm", test_shard_pcm},
+                                         {"shard_errors", test_shard_errors},
+                                         {"loader_epoch_covers", test_loader_epoch_covers},
+                                         {"loader_shuffles", test_loader_shuffles},
+                                         {"loader_resume", test_loader_resume},
+                                         {"specaug", test_specaug},
+                                         {0}};
+    return qa_test_main(argc, argv, cases);
+}
