@@ -20,14 +20,14 @@
 #include "eval/metrics.h"
 
 typedef struct {
-    qa_ids words;  /* word ids */
+    qa_word_ids words;  /* word ids */
     double *start; /* [words.n] seconds */
     double *end;
     size_t cap;
 } srwt_line;
 
 static void line_free(srwt_line *l) {
-    qa_ids_free(&l->words);
+    qa_word_ids_free(&l->words);
     free(l->start);
     free(l->end);
 }
@@ -71,7 +71,7 @@ static qa_status push_word(srwt_line *l, qa_interner *in, const char *w, size_t 
     if (id < 0) return qa_error(QA_ERR_NOMEM, "out of memory");
     l->start[l->words.n] = s;
     l->end[l->words.n] = e;
-    return qa_ids_push(&l->words, id);
+    return qa_word_ids_push(&l->words, id);
 }
 
 static int blank(const char *s, size_t n) {

@@ -13,7 +13,7 @@
 #include "eval/metrics.h"
 #include "eval/ngram.h"
 
-static qa_status tokens(qa_ids *ids, qa_interner *in, qa_strbuf *buf, const char *s, qa_bleu_tok tok) {
+static qa_status tokens(qa_word_ids *ids, qa_interner *in, qa_strbuf *buf, const char *s, qa_bleu_tok tok) {
     qa_strbuf_clear(buf);
     ids->n = 0;
     qa_status st = qa_bleu_tokenize(buf, s, tok);
@@ -26,7 +26,7 @@ qa_status qa_metric_bleu(qa_metric_result *r, const qa_metric_opts *o, const cha
     qa_metric_result_init(r, "bleu", n);
     qa_interner *in = qa_interner_new();
     qa_ngram_table *tab = qa_ngram_table_new();
-    qa_ids ids = {0};
+    qa_word_ids ids = {0};
     qa_strbuf buf = {0};
     qa_ngram_bag hb = {0};
     int nbags = 0;
@@ -68,7 +68,7 @@ qa_status qa_metric_bleu(qa_metric_result *r, const qa_metric_opts *o, const cha
     for (int k = 0; k < nbags; k++) qa_ngram_bag_free(&rb[k]);
     free(rb);
     qa_ngram_bag_free(&hb);
-    qa_ids_free(&ids);
+    qa_word_ids_free(&ids);
     qa_strbuf_free(&buf);
     qa_ngram_table_free(tab);
     qa_interner_free(in);

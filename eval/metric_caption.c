@@ -23,7 +23,7 @@
 
 typedef struct {
     qa_ngram_bag bag;
-    qa_ids rouge; /* split(" ") ids */
+    qa_word_ids rouge; /* split(" ") ids */
     double *w;    /* [bag.n] tf-idf weights */
     double norm[4];
     int32_t bigrams;
@@ -31,19 +31,19 @@ typedef struct {
 
 static void sent_free(cap_sent *s) {
     qa_ngram_bag_free(&s->bag);
-    qa_ids_free(&s->rouge);
+    qa_word_ids_free(&s->rouge);
     free(s->w);
 }
 
-static qa_status sent_build(cap_sent *s, qa_interner *in, qa_ngram_table *tab, qa_strbuf *buf, qa_ids *ids,
+static qa_status sent_build(cap_sent *s, qa_interner *in, qa_ngram_table *tab, qa_strbuf *buf, qa_word_ids *ids,
                             int32_t empty_id, const char *text) {
     qa_strbuf_clear(buf);
     ids->n = 0;
     qa_status st = qa_ptb_tokenize(buf, text);
     if (!st) st = qa_text_split_ids(ids, in, buf->s ? buf->s : "", buf->len);
     if (!st) st = qa_ngram_bag_build(&s->bag, tab, ids->v, ids->n, 4);
-    for (size_t k = 0; k < ids->n && !st; k++) st = qa_ids_push(&s->rouge, ids->v[k]);
-    if (!st && ids->n == 0) st = qa_ids_push(&s->rouge, empty_id); /* "".split(" ") == [""] */
+    for (size_t k = 0; k < ids->n && !st; k++) st = qa_word_ids_push(&s->rouge, ids->v[k]);
+    if (!st && ids->n == 0) st = qa_word_ids_push(&s->rouge, empty_id); /* "".split(" ") == [""] */
     return st;
 }
 
@@ -103,7 +103,7 @@ qa_status qa_metric_caption(qa_metric_result *r, const char *which, const char *
     qa_interner *in = qa_interner_new();
     qa_ngram_table *tab = qa_ngram_table_new();
     qa_strbuf buf = {0};
-    qa_ids ids = {0};
+    qa_word_ids ids = {0};
     size_t nref_total = 0;
     for (size_t i = 0; i < n; i++) nref_total += (size_t)ref[i].nref;
     cap_sent *hs = calloc(n ? n : 1, sizeof *hs);
@@ -184,7 +184,7 @@ qa_status qa_metric_caption(qa_metric_result *r, const char *which, const char *
     free(df);
     free(last);
     free(row);
-    qa_ids_free(&ids);
+    qa_word_ids_free(&ids);
     qa_strbuf_free(&buf);
     qa_ngram_table_free(tab);
     qa_interner_free(in);

@@ -56,7 +56,7 @@ qa_status qa_text_remove_sp(qa_strbuf *dst, const char *s, qa_lang lang) {
 }
 
 /* remove_sp -> normaliser -> lower -> token ids (words or characters) */
-static qa_status asr_tokens(qa_ids *ids, qa_interner *in, qa_strbuf *b1, qa_strbuf *b2, qa_strbuf *b3,
+static qa_status asr_tokens(qa_word_ids *ids, qa_interner *in, qa_strbuf *b1, qa_strbuf *b2, qa_strbuf *b3,
                             const char *s, const qa_metric_opts *o, int chars) {
     qa_strbuf_clear(b1);
     qa_strbuf_clear(b2);
@@ -81,7 +81,7 @@ qa_status qa_metric_wer(qa_metric_result *r, const qa_metric_opts *o, int cer, c
     qa_metric_result_init(r, cer ? "cer" : "wer", n);
     qa_interner *in = qa_interner_new();
     if (!in) return qa_error(QA_ERR_NOMEM, "out of memory");
-    qa_ids hi = {0}, ri = {0};
+    qa_word_ids hi = {0}, ri = {0};
     qa_strbuf b1 = {0}, b2 = {0}, b3 = {0};
     qa_status st = QA_OK;
     int chars = cer || o->lang == QA_LANG_ZH;
@@ -94,8 +94,8 @@ qa_status qa_metric_wer(qa_metric_result *r, const qa_metric_opts *o, int cer, c
         errors += (double)d;
         ref_len += (double)ri.n;
     }
-    qa_ids_free(&hi);
-    qa_ids_free(&ri);
+    qa_word_ids_free(&hi);
+    qa_word_ids_free(&ri);
     qa_strbuf_free(&b1);
     qa_strbuf_free(&b2);
     qa_strbuf_free(&b3);

@@ -108,7 +108,7 @@ qa_status qa_text_lower(qa_strbuf *dst, const char *s, size_t n) {
     return QA_OK;
 }
 
-qa_status qa_ids_push(qa_ids *a, int32_t x) {
+qa_status qa_word_ids_push(qa_word_ids *a, int32_t x) {
     if (a->n == a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 32;
         int32_t *p = realloc(a->v, cap * sizeof *p);
@@ -119,7 +119,7 @@ qa_status qa_ids_push(qa_ids *a, int32_t x) {
     a->v[a->n++] = x;
     return QA_OK;
 }
-void qa_ids_free(qa_ids *a) {
+void qa_word_ids_free(qa_word_ids *a) {
     if (!a) return;
     free(a->v);
     a->v = NULL;
@@ -213,7 +213,7 @@ int32_t qa_interner_id(qa_interner *in, const char *str, size_t n) {
     return id;
 }
 
-qa_status qa_text_split_ids(qa_ids *dst, qa_interner *in, const char *s, size_t n) {
+qa_status qa_text_split_ids(qa_word_ids *dst, qa_interner *in, const char *s, size_t n) {
     size_t i = 0;
     while (i < n) {
         size_t start = i;
@@ -229,13 +229,13 @@ qa_status qa_text_split_ids(qa_ids *dst, qa_interner *in, const char *s, size_t 
         }
         int32_t id = qa_interner_id(in, s + start, end - start);
         if (id < 0) return qa_error(QA_ERR_NOMEM, "out of memory interning tokens");
-        qa_status st = qa_ids_push(dst, id);
+        qa_status st = qa_word_ids_push(dst, id);
         if (st) return st;
     }
     return QA_OK;
 }
 
-qa_status qa_text_char_ids(qa_ids *dst, qa_interner *in, const char *s, size_t n) {
+qa_status qa_text_char_ids(qa_word_ids *dst, qa_interner *in, const char *s, size_t n) {
     size_t i = 0;
     while (i < n) {
         size_t start = i;
@@ -243,7 +243,7 @@ qa_status qa_text_char_ids(qa_ids *dst, qa_interner *in, const char *s, size_t n
         if (qa_text_is_space(cp)) continue;
         int32_t id = qa_interner_id(in, s + start, i - start);
         if (id < 0) return qa_error(QA_ERR_NOMEM, "out of memory interning characters");
-        qa_status st = qa_ids_push(dst, id);
+        qa_status st = qa_word_ids_push(dst, id);
         if (st) return st;
     }
     return QA_OK;

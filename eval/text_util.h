@@ -5,8 +5,8 @@
  * Usage:
  *   qa_strbuf b = {0}; qa_strbuf_puts(&b, "x"); ... qa_strbuf_free(&b);
  *   qa_interner *in = qa_interner_new();
- *   qa_ids ids = {0}; qa_text_split_ids(&ids, in, "a b  a");     // ids = {0, 1, 0}
- *   qa_ids_free(&ids); qa_interner_free(in);
+ *   qa_word_ids ids = {0}; qa_text_split_ids(&ids, in, "a b  a");     // ids = {0, 1, 0}
+ *   qa_word_ids_free(&ids); qa_interner_free(in);
  *
  * Invalid UTF-8 bytes decode to U+FFFD one byte at a time (never a crash). */
 #ifndef QA_EVAL_TEXT_UTIL_H
@@ -42,9 +42,9 @@ qa_status qa_text_lower(qa_strbuf *dst, const char *s, size_t n);
 typedef struct {
     int32_t *v;
     size_t n, cap;
-} qa_ids;
-qa_status qa_ids_push(qa_ids *a, int32_t x);
-void qa_ids_free(qa_ids *a);
+} qa_word_ids;
+qa_status qa_word_ids_push(qa_word_ids *a, int32_t x);
+void qa_word_ids_free(qa_word_ids *a);
 
 /* String -> dense id (0, 1, 2, ... in first-seen order). */
 typedef struct qa_interner qa_interner;
@@ -55,9 +55,9 @@ int32_t qa_interner_id(qa_interner *in, const char *s, size_t n);
 size_t qa_interner_size(const qa_interner *in);
 
 /* Splits on Python whitespace (str.split() with no argument) and appends the token ids. */
-qa_status qa_text_split_ids(qa_ids *dst, qa_interner *in, const char *s, size_t n);
+qa_status qa_text_split_ids(qa_word_ids *dst, qa_interner *in, const char *s, size_t n);
 /* Appends one id per code point of s, skipping whitespace ("".join(s.split()) as characters). */
-qa_status qa_text_char_ids(qa_ids *dst, qa_interner *in, const char *s, size_t n);
+qa_status qa_text_char_ids(qa_word_ids *dst, qa_interner *in, const char *s, size_t n);
 
 /* 64-bit FNV-1a style mixing used by the hash tables. */
 uint64_t qa_text_hash(const void *p, size_t n);
