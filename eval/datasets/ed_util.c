@@ -194,6 +194,10 @@ qa_status qa_ed_csv_next(qa_ed_csv *c, int *got)
                 c->pos++;
                 break;
             }
+            if (c->escape && ch == c->escape && c->pos + 1 < c->len) {
+                ch = c->data[++c->pos];
+                if (ch == '\n') c->line++;
+            }
             if (csv_putc(c, ch)) return qa_error(QA_ERR_NOMEM, "out of memory reading %s", c->path);
             c->pos++;
         }
