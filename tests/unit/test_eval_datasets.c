@@ -355,6 +355,9 @@ static void test_qwen_jsonl(qa_t *t)
         CHECK_STATUS(t, fx_run("qwen-jsonl", &o, root, &text, &st), QA_ERR_FORMAT);
         CHECK_MSG_HAS(t, "in.jsonl:2");
     }
+    o.split = "test";
+    CHECK_STATUS(t, fx_run("qwen-jsonl", &o, root, &text, &st), QA_ERR_ARG);
+    o.split = NULL;
     fx_put(root, "data/in.jsonl", "{\"audio\": \"missing.wav\", \"gt\": \"ok\", \"source\": \"s\"}\n");
     CHECK_STATUS(t, fx_run("qwen-jsonl", &o, root, &text, &st), QA_ERR_IO);
     CHECK_MSG_HAS(t, "missing.wav");
