@@ -3,7 +3,8 @@
  * written zh-CN in file names), or the per-split files ROOT/covost_v2.SRC_TGT.SPLIT.tsv made by
  * get_covost_splits.py; audio: the Common Voice clips of the source language in
  * ROOT/SRC/clips/ (SRC as in the file name: en, de, zh-CN, ...), else ROOT/clips/, or --audio-dir.
- * TSVs are read without quote processing (Common Voice/fairseq convention: quotes are text).
+ * TSVs are read as the CoVoST scripts write them (pandas, QUOTE_NONE, escapechar '\\'): quotes
+ * are text and a backslash makes the next character literal.
  * Directions: --direction "en-zh,de-en" (each must exist), default = the seven of the paper
  * (en-de, de-en, en-zh, zh-en, es-en, fr-en, it-en), those whose tsv is absent being skipped.
  * gt = translation; source = covost_v2_SRC_TGT_SPLIT with two-letter codes (covost_v2_en_zh_test):
@@ -66,6 +67,7 @@ static qa_status one_direction(qa_evaldata_out *out, const qa_evaldata_opts *o, 
         goto done;
     }
     if ((s = qa_ed_csv_open(&c, path, '\t', 0))) goto done;
+    c.escape = '\\';
     opened = 1;
     int got;
     if ((s = qa_ed_csv_next(&c, &got))) goto done;
@@ -81,7 +83,10 @@ static qa_status one_direction(qa_evaldata_out *out, const qa_evaldata_opts *o, 
             s = qa_error(QA_ERR_FORMAT, "%s:%zu: %d fields, the header has %d", path, c.row_line, c.nf, nhead);
             break;
         }
-        if (!per_split && strcmp(c.fields[cs], o->split)) continue;
+        /* CoVoST 2 train also holds the rows marked "train_covost" (get_covost_splits.py) */
+        if (!per_split && strcmp(c.fields[cs], o->split) &&
+            !(!strcmp(o->split, "train") && !strcmp(c.fields[cs], "train_covost")))
+            continue;
         char *audio = qa_ed_join(clips, c.fields[cp]);
         char *where = qa_ed_fmt("%s:%zu", path, c.row_line);
         int keep = 0;

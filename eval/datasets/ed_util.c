@@ -194,6 +194,10 @@ qa_status qa_ed_csv_next(qa_ed_csv *c, int *got)
                 c->pos++;
                 break;
             }
+            if (c->escape && ch == c->escape && c->pos + 1 < c->len) {
+                ch = c->data[++c->pos];
+                if (ch == '\n') c->line++;
+            }
             if (csv_putc(c, ch)) return qa_error(QA_ERR_NOMEM, "out of memory reading %s", c->path);
             c->pos++;
         }
@@ -445,7 +449,11 @@ const char *qa_ed_map_get(qa_ed_map *m, const char *key)
     if (!m->n) return NULL;
     if (!m->sorted) {
         kv *t = malloc((size_t)m->n * sizeof *t);
-        if (!t) return NULL;
+        if (!t) { /* out of memory: answer by a linear scan rather than fail */
+            for (int i = 0; i < m->n; i++)
+                if (!strcmp(m->keys[i], key)) return m->vals[i];
+            return NULL;
+        }
         for (int i = 0; i < m->n; i++) t[i] = (kv){m->keys[i], m->vals[i], i};
         qsort(t, (size_t)m->n, sizeof *t, cmp_kv);
         for (int i = 0; i < m->n; i++) {

@@ -25,6 +25,8 @@ typedef struct {
     size_t len, pos;
     char sep;         /* ',' or '\t' */
     int quoting;      /* 1: '"' quotes fields (RFC 4180); 0: no quoting (CoVoST/Common Voice tsv) */
+    char escape;      /* 0, or '\\': outside quotes it makes the next character literal (set after
+                       * open; pandas escapechar, used by the CoVoST tsv files) */
     size_t line;      /* 1-based line number of data[pos] */
     size_t row_line;  /* line on which the last returned row started */
     char *buf;        /* unescaped field text, fields NUL-separated */

@@ -207,6 +207,8 @@ qa_status qa_evaldata_run(const char *name, const qa_evaldata_opts *o, const cha
         return qa_error(QA_ERR_ARG, "unknown dataset '%s' (known: %s)", name, known);
     }
     if (!o->root || !o->root[0]) return qa_error(QA_ERR_ARG, "no dataset root given (--root)");
+    if (o->split && !strcmp(a->default_split, "-"))
+        return qa_error(QA_ERR_ARG, "--dataset %s takes no --split (the file is converted as a whole)", name);
     /* Absolute paths: the jsonl is then usable from any working directory. */
     char root_abs[PATH_MAX], audio_abs[PATH_MAX];
     if (!realpath(o->root, root_abs))

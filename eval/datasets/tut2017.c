@@ -75,7 +75,8 @@ qa_status qa_evaldata_tut2017(qa_evaldata_out *out, const qa_evaldata_opts *o)
     char *line, *file, *label;
     while (!s && qa_ed_lines_next(&r, &line)) {
         if (!split_entry(line, &file, &label)) continue;
-        if (!*label) {
+        const char *lab = label;
+        if (!*lab) {
             if (!meta_loaded) {
                 if (!qa_ed_is_file(meta_path)) {
                     s = qa_error(QA_ERR_IO, "%s:%zu: no label, and %s (needed for the labels) is missing", list,
@@ -90,14 +91,14 @@ qa_status qa_evaldata_tut2017(qa_evaldata_out *out, const qa_evaldata_opts *o)
                 s = qa_error(QA_ERR_FORMAT, "%s:%zu: %s has no label in %s", list, r.line, file, meta_path);
                 break;
             }
-            label = (char *)l;
+            lab = l;
         }
         char *audio = qa_ed_join(o->root, file);
         char *where = qa_ed_fmt("%s:%zu", list, r.line);
         int keep = 0;
         if (!audio || !where) s = qa_error(QA_ERR_NOMEM, "out of memory");
         if (!s) s = qa_evaldata_check_audio(out, audio, where, &keep);
-        if (!s && keep) s = qa_evaldata_emit(out, audio, label, source, NULL);
+        if (!s && keep) s = qa_evaldata_emit(out, audio, lab, source, NULL);
         free(audio);
         free(where);
     }

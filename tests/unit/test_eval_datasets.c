@@ -54,6 +54,16 @@ static void test_csv_quoting(qa_t *t)
     CHECK(t, got && c.nf == 2 && !strcmp(c.fields[0], "\"x") && !strcmp(c.fields[1], "say \"hi\""));
     qa_ed_csv_close(&c);
 
+    /* escape mode (pandas escapechar): backslash makes the next character literal */
+    fx_put(root, "c.tsv", "p\tq\na\\\tb\tx \\\\ \\\"y\\\"\n");
+    snprintf(path, sizeof path, "%s/c.tsv", root);
+    CHECK_OK(t, qa_ed_csv_open(&c, path, '\t', 0));
+    c.escape = '\\';
+    CHECK_OK(t, qa_ed_csv_next(&c, &got));
+    CHECK_OK(t, qa_ed_csv_next(&c, &got));
+    CHECK(t, got && c.nf == 2 && !strcmp(c.fields[0], "a\tb") && !strcmp(c.fields[1], "x \\ \"y\""));
+    qa_ed_csv_close(&c);
+
     /* malformed: unterminated quote, text after closing quote (line numbers in the message) */
     fx_put(root, "bad1.csv", "a,b\n1,2\n3,\"open\nstill open\n");
     snprintf(path, sizeof path, "%s/bad1.csv", root);
@@ -261,7 +271,10 @@ static void test_covost2(qa_t *t)
            "path\ttranslation\tsplit\n"
            "common_voice_en_699711.mp3\t她会没事的。\ttest\n"
            "common_voice_en_1.mp3\t训练\ttrain\n"
-           "common_voice_en_17561821.mp3\tMozilla 打算如何处理\"queue\"和\"cue\"呢？\ttest\n");
+           "common_voice_en_17561821.mp3\tMozilla 打算如何处理\"queue\"和\"cue\"呢？\ttest\n"
+           "common_voice_en_2.mp3\t训练二\ttrain_covost\n"
+           "common_voice_en_3.mp3\t他说\\\"好\\\" \\\\ \\\t完\ttest\n");
+    fx_put(root, "en/clips/common_voice_en_3.mp3", "");
     fx_put(root, "en/clips/common_voice_en_699711.mp3", "");
     fx_put(root, "en/clips/common_voice_en_17561821.mp3", "");
     fx_put(root, "covost_v2.de_en.test.tsv", "client_id\tpath\tsentence\ttranslation\nc1\tcommon_voice_de_1.mp3\tHallo\tHello\n");
@@ -273,15 +286,23 @@ static void test_covost2(qa_t *t)
     char *want = joinf(
         "{\"audio\":\"%s/clips/common_voice_de_1.mp3\",\"gt\":\"Hello\",\"source\":\"covost_v2_de_en_test\"}\n"
         "{\"audio\":\"%s/en/clips/common_voice_en_699711.mp3\",\"gt\":\"她会没事的。\",\"source\":\"covost_v2_en_zh_test\"}\n"
-        "{\"audio\":\"%s/en/clips/common_voice_en_17561821.mp3\",\"gt\":\"Mozilla 打算如何处理\\\"queue\\\"和\\\"cue\\\"呢？\",\"source\":\"covost_v2_en_zh_test\"}\n",
+        "{\"audio\":\"%s/en/clips/common_voice_en_17561821.mp3\",\"gt\":\"Mozilla 打算如何处理\\\"queue\\\"和\\\"cue\\\"呢？\",\"source\":\"covost_v2_en_zh_test\"}\n"
+        "{\"audio\":\"%s/en/clips/common_voice_en_3.mp3\",\"gt\":\"他说\\\"好\\\" \\\\ \\t完\",\"source\":\"covost_v2_en_zh_test\"}\n",
         root);
     CHECK_TEXT(t, text, want);
     free(text);
     free(want);
     o.direction = "en-zh";
     CHECK_OK(t, fx_run("covost2", &o, root, &text, &st));
-    CHECK(t, st.lines == 2 && st.nsources == 1);
+    CHECK(t, st.lines == 3 && st.nsources == 1);
     free(text);
+    o.split = "train"; /* train includes the train_covost rows */
+    fx_put(root, "en/clips/common_voice_en_1.mp3", "");
+    fx_put(root, "en/clips/common_voice_en_2.mp3", "");
+    CHECK_OK(t, fx_run("covost2", &o, root, &text, &st));
+    CHECK(t, st.lines == 2 && text && strstr(text, "covost_v2_en_zh_train") && strstr(text, "训练二"));
+    free(text);
+    o.split = NULL;
     o.direction = "fr-en"; /* asked for explicitly: must exist */
     CHECK_STATUS(t, fx_run("covost2", &o, root, &text, &st), QA_ERR_IO);
     CHECK_MSG_HAS(t, "covost_v2.fr_en.tsv");
@@ -334,6 +355,9 @@ static void test_qwen_jsonl(qa_t *t)
         CHECK_STATUS(t, fx_run("qwen-jsonl", &o, root, &text, &st), QA_ERR_FORMAT);
         CHECK_MSG_HAS(t, "in.jsonl:2");
     }
+    o.split = "test";
+    CHECK_STATUS(t, fx_run("qwen-jsonl", &o, root, &text, &st), QA_ERR_ARG);
+    o.split = NULL;
     fx_put(root, "data/in.jsonl", "{\"audio\": \"missing.wav\", \"gt\": \"ok\", \"source\": \"s\"}\n");
     CHECK_STATUS(t, fx_run("qwen-jsonl", &o, root, &text, &st), QA_ERR_IO);
     CHECK_MSG_HAS(t, "missing.wav");
