@@ -144,7 +144,7 @@ qa_status qa_mel_compute(qa_mel *m, const float *pcm, size_t n, float *out) {
      * start and x[2*479999 - (j - 200)] at the end (numpy/torch "reflect": edge not repeated) */
     float *xp = m->padded;
     const size_t len = n < QA_N_SAMPLES ? n : QA_N_SAMPLES;
-    memcpy(xp + PAD, pcm, sizeof(float) * len);
+    if (len) memcpy(xp + PAD, pcm, sizeof(float) * len);
     memset(xp + PAD + len, 0, sizeof(float) * (QA_N_SAMPLES - len));
     for (int j = 0; j < PAD; j++) {
         xp[j] = xp[2 * PAD - j];
