@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "data/mel.h"
 
@@ -225,8 +226,11 @@ qa_status qa_audio_load(const char *path, qa_audio *out) {
     if (!path || !*path) return qa_error(QA_ERR_ARG, "audio path is empty");
     FILE *f = fopen(path, "rb");
     if (!f) return qa_error(QA_ERR_IO, "cannot open audio file %s: %s", path, strerror(errno));
-    int c = fgetc(f);
+    struct stat stt;
+    int isdir = fstat(fileno(f), &stt) == 0 && S_ISDIR(stt.st_mode);
+    int c = isdir ? EOF : fgetc(f);
     fclose(f);
+    if (isdir) return qa_error(QA_ERR_IO, "cannot read audio file %s: it is a directory", path);
     if (c == EOF) return qa_error(QA_ERR_FORMAT, "%s: the file is empty (0 bytes)", path);
     SF_INFO info;
     memset(&info, 0, sizeof info);
