@@ -203,3 +203,15 @@ float qa_mel_floor_value(const float *mel_full) {
     float approx = vmax - 2.0f > -1.5f ? vmax - 2.0f : -1.5f;
     return vmin <= approx + 1e-5f ? vmin : approx;
 }
+
+qa_status qa_mel_rebuild(const float *kept, int k, float floor_value, float *out) {
+    if (k < 0 || k > QA_MEL_FRAMES || !out || (k && !kept))
+        return qa_error(QA_ERR_ARG, "qa_mel_rebuild: %d kept frames: expected 0..%d and non-NULL buffers", k,
+                        QA_MEL_FRAMES);
+    for (int b = 0; b < QA_MEL_BINS; b++) {
+        float *row = out + (size_t)b * QA_MEL_FRAMES;
+        if (k) memcpy(row, kept + (size_t)b * (size_t)k, sizeof(float) * (size_t)k);
+        for (int f = k; f < QA_MEL_FRAMES; f++) row[f] = floor_value;
+    }
+    return QA_OK;
+}
