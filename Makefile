@@ -47,7 +47,7 @@ TEST_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_C))
 BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_C))
 LIB_A   := $(BUILD)/libqaudio.a
 
-.PHONY: fuzz-run all test test-run run run-smoke deps deps-bench asan fuzz bench test-slow install clean
+.PHONY: FORCE fuzz-run all test test-run run run-smoke deps deps-bench asan fuzz bench test-slow install clean
 all: $(BUILD)/qaudio
 
 $(BUILD)/obj/%.o: %.c
@@ -108,7 +108,7 @@ bench: deps-bench
 FUZZ_C   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/bin/%,$(FUZZ_C))
 FUZZ_SECONDS ?= 30
-build/fuzz/bin/%: tests/fuzz/%.c
+build/fuzz/bin/%: tests/fuzz/%.c FORCE
 	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang CXX=clang++ OPT="-O1 -g -fsanitize=fuzzer-no-link" \
 	    SANITIZE=address,undefined build/fuzz/libqaudio.a
 	@mkdir -p $(dir $@)
@@ -127,5 +127,7 @@ install: $(BUILD)/qaudio
 
 clean:
 	rm -rf build
+
+FORCE:
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

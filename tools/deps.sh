@@ -44,7 +44,7 @@ while read -r kind what pkg; do
     header)    [ -e "/usr/include/$what" ] && continue ;;
     command)   command -v "$what" >/dev/null && continue ;;
     file)      [ -e "$what" ] && continue ;;
-    python)    python3 -c "import $what" 2>/dev/null && continue ;;
+    python)    /usr/bin/python3 -c "import $what" 2>/dev/null && continue ;;
   esac
   missing+=("$pkg")
 done <<<"$table"
