@@ -34,6 +34,7 @@ struct qa_bpe {
     uint32_t *off;   /* (n_ranks + 1) offsets; an unused rank has an empty entry */
     int32_t n_ranks; /* highest rank + 1 */
     qa_bytes_map map;
+    int32_t *pair2; /* (65536) rank of each 2-byte token, -1 if none: the first merge round without hashing */
     pcre2_code *re;
 };
 
@@ -64,13 +65,12 @@ qa_status qa_bytes_map_build(qa_bytes_map *m, const uint8_t *blob, const uint32_
     *dup = -1;
     size_t cap = 16;
     while (cap < 3 * (size_t)n) cap <<= 1; /* load <= 1/3: short probe runs */
-    m->hi = malloc(cap * sizeof *m->hi);
-    m->val = malloc(cap * sizeof *m->val);
-    if (!m->hi || !m->val) {
+    m->slot = malloc(cap * sizeof *m->slot);
+    if (!m->slot) {
         qa_bytes_map_free(m);
         return qa_error(QA_ERR_NOMEM, "out of memory building a %zu-slot token table", cap);
     }
-    memset(m->val, 0xff, cap * sizeof *m->val);
+    for (size_t i = 0; i < cap; i++) m->slot[i] = (qa_bytes_slot){0, -1};
     m->cap = cap;
     m->blob = blob;
     m->off = off;
@@ -83,9 +83,8 @@ qa_status qa_bytes_map_build(qa_bytes_map *m, const uint8_t *blob, const uint32_
         }
         uint64_t h = qa_bytes_hash(blob + off[v], len);
         size_t i = (size_t)h & (cap - 1);
-        while (m->val[i] >= 0) i = (i + 1) & (cap - 1);
-        m->hi[i] = (uint32_t)(h >> 32);
-        m->val[i] = v;
+        while (m->slot[i].val >= 0) i = (i + 1) & (cap - 1);
+        m->slot[i] = (qa_bytes_slot){(uint32_t)(h >> 32), v};
     }
     return QA_OK;
 }
@@ -93,10 +92,9 @@ qa_status qa_bytes_map_build(qa_bytes_map *m, const uint8_t *blob, const uint32_
 void qa_bytes_map_free(qa_bytes_map *m)
 {
     if (!m) return;
-    free(m->hi);
-    free(m->val);
-    m->hi = NULL;
-    m->val = NULL;
+    free(m->slot);
+    m->slot = NULL;
+    m->cap = 0;
 }
 
 int32_t qa_bytes_map_get(const qa_bytes_map *m, const uint8_t *p, size_t n)
@@ -105,9 +103,9 @@ int32_t qa_bytes_map_get(const qa_bytes_map *m, const uint8_t *p, size_t n)
     uint64_t h = qa_bytes_hash(p, n);
     uint32_t hi = (uint32_t)(h >> 32);
     for (size_t i = (size_t)h & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-        int32_t v = m->val[i];
+        int32_t v = m->slot[i].val;
         if (v < 0) return -1;
-        if (m->hi[i] == hi && m->off[v + 1] - m->off[v] == n && !memcmp(m->blob + m->off[v], p, n)) return v;
+        if (m->slot[i].hi == hi && m->off[v + 1] - m->off[v] == n && !memcmp(m->blob + m->off[v], p, n)) return v;
     }
 }
 
@@ -152,6 +150,7 @@ void qa_bpe_free(qa_bpe *b)
 {
     if (!b) return;
     qa_bytes_map_free(&b->map);
+    free(b->pair2);
     if (b->re) pcre2_code_free(b->re);
     free(b->blob);
     free(b->off);
@@ -270,6 +269,15 @@ static qa_status parse_vocab(qa_bpe *b, const char *path, const uint8_t *data, s
         s = qa_error(QA_ERR_FORMAT, "%s:%d: token of rank %d repeats an earlier token", path, trank[by_rank[dup]], dup);
         goto done;
     }
+    b->pair2 = malloc(65536 * sizeof *b->pair2);
+    if (!b->pair2) {
+        s = qa_error(QA_ERR_NOMEM, "out of memory reading %s", path);
+        goto done;
+    }
+    for (int k = 0; k < 65536; k++) {
+        uint8_t two[2] = {(uint8_t)(k >> 8), (uint8_t)k};
+        b->pair2[k] = qa_bytes_map_get(&b->map, two, 2);
+    }
     for (int c = 0; c < 256; c++) {
         uint8_t byte = (uint8_t)c;
         if (qa_bytes_map_get(&b->map, &byte, 1) < 0) {
@@ -328,7 +336,7 @@ int32_t qa_bpe_rank(const qa_bpe *b, const uint8_t *p, size_t n)
 
 static int32_t pair_rank(const qa_bpe *b, const uint8_t *p, size_t from, size_t to)
 {
-    int32_t r = qa_bytes_map_get(&b->map, p + from, to - from);
+    int32_t r = to - from == 2 ? b->pair2[p[from] << 8 | p[from + 1]] : qa_bytes_map_get(&b->map, p + from, to - from);
     return r < 0 ? NO_RANK : r;
 }
 
