@@ -296,20 +296,12 @@ done:
     return s;
 }
 
-qa_status qa_bpe_load(const char *path, qa_bpe **out)
+qa_status qa_bpe_load_buffer(const char *name, const void *data, size_t len, qa_bpe **out)
 {
     *out = NULL;
-    char *data;
-    size_t len;
-    qa_status s = qa_file_read_all(path, &data, &len);
-    if (s) return s;
     qa_bpe *b = calloc(1, sizeof *b);
-    if (!b) {
-        free(data);
-        return qa_error(QA_ERR_NOMEM, "out of memory loading %s", path);
-    }
-    s = parse_vocab(b, path, (const uint8_t *)data, len);
-    free(data);
+    if (!b) return qa_error(QA_ERR_NOMEM, "out of memory loading %s", name);
+    qa_status s = parse_vocab(b, name, (const uint8_t *)data, len);
     if (!s) s = compile_regex(b);
     if (s) {
         qa_bpe_free(b);
@@ -317,6 +309,18 @@ qa_status qa_bpe_load(const char *path, qa_bpe **out)
     }
     *out = b;
     return QA_OK;
+}
+
+qa_status qa_bpe_load(const char *path, qa_bpe **out)
+{
+    *out = NULL;
+    char *data;
+    size_t len;
+    qa_status s = qa_file_read_all(path, &data, &len);
+    if (s) return s;
+    s = qa_bpe_load_buffer(path, data, len, out);
+    free(data);
+    return s;
 }
 
 const uint8_t *qa_bpe_token_bytes(const qa_bpe *b, int32_t rank, size_t *len)
