@@ -354,7 +354,7 @@ static void run_cases(qa_t *t, qa_tokenizer *tok, const char *file, size_t want_
     size_t len = 0;
     CHECK_OK(t, qa_file_read_all(file, &data, &len));
     if (!data) return;
-    size_t ncase = 0, nfail = 0;
+    size_t ncase = 0;
     qa_ids ids = {0};
     for (char *line = strtok(data, "\n"); line; line = strtok(NULL, "\n")) {
         cJSON *c = cJSON_Parse(line);
@@ -379,7 +379,6 @@ static void run_cases(qa_t *t, qa_tokenizer *tok, const char *file, size_t want_
         for (int i = 0; ok && i < n; i++) ok = cJSON_GetArrayItem(want, i)->valueint == ids.ids[i];
         CHECK_MSG(t, ok, "case %s: %zu ids, expected %d (first difference shown by qaudio tokenize)",
                   name->valuestring, ids.n, n);
-        nfail += !ok;
         /* decode(encode(x)) == NFC(x) */
         utf8proc_uint8_t *nfc = NULL;
         utf8proc_ssize_t nl = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)sl, &nfc,
