@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <utf8proc.h>
 
 #include "cJSON.h"
@@ -251,6 +252,26 @@ static void test_corrupt_vocab(qa_t *t)
     snprintf(missing, sizeof missing, "%s/nope.tiktoken", qa_test_tmpdir());
     CHECK_STATUS(t, qa_tokenizer_load(missing, &tok), QA_ERR_IO);
     CHECK(t, tok == NULL);
+    /* a directory without a tokenizer file */
+    CHECK_STATUS(t, qa_tokenizer_load(qa_test_tmpdir(), &tok), QA_ERR_IO);
+    CHECK(t, tok == NULL && strstr(qa_error_message(), "holds no tokenizer") != NULL);
+}
+
+/* A checkpoint directory: its qwen.tiktoken is found. */
+static void test_load_dir(qa_t *t)
+{
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/ckpt", qa_test_tmpdir());
+    CHECK(t, mkdir(dir, 0755) == 0);
+    const char *p = write_vocab("ckpt/qwen.tiktoken", tiny_merges, NULL);
+    CHECK(t, p != NULL);
+    qa_tokenizer *tok = NULL;
+    CHECK_OK(t, qa_tokenizer_load(dir, &tok));
+    CHECK(t, tok && qa_tokenizer_get_kind(tok) == QA_TOKENIZER_TIKTOKEN);
+    size_t n = 0;
+    const char *b = tok ? qa_tokenizer_id_bytes(tok, 265, &n) : NULL;
+    CHECK(t, b && n == 5 && !memcmp(b, "hello", 5));
+    qa_tokenizer_free(tok);
 }
 
 static void test_invalid_utf8(qa_t *t)
@@ -496,6 +517,7 @@ int main(int argc, char **argv)
                                          {"tiny_bpe", test_tiny_bpe},
                                          {"merge_loops_agree", test_merge_loops_agree},
                                          {"corrupt_vocab", test_corrupt_vocab},
+                                         {"load_dir", test_load_dir},
                                          {"invalid_utf8", test_invalid_utf8},
                                          {"decode_repair", test_decode_repair},
                                          {"nfc_inert_ranges", test_nfc_inert_ranges},
