@@ -180,18 +180,18 @@ static qa_status parse_vocab(qa_bpe *b, const char *path, const uint8_t *data, s
 {
     size_t nlines = 1;
     for (size_t i = 0; i < len; i++) nlines += data[i] == '\n';
-    /* Per line: (start in tmp, length, rank). Decoded bytes are never longer than the base64. */
+    /* Per token: start in tmp, length, file line. Decoded bytes are never longer than the base64. */
     uint8_t *tmp = malloc(len + 1);
     uint32_t *tstart = malloc(nlines * sizeof *tstart), *tlen = malloc(nlines * sizeof *tlen);
-    int32_t *trank = malloc(nlines * sizeof *trank);
+    int32_t *tline = malloc(nlines * sizeof *tline);
     int32_t *by_rank = malloc((size_t)QA_TOK_N_BPE * sizeof *by_rank);
     qa_status s = QA_OK;
-    if (!tmp || !tstart || !tlen || !trank || !by_rank) {
+    if (!tmp || !tstart || !tlen || !tline || !by_rank) {
         s = qa_error(QA_ERR_NOMEM, "out of memory reading %s", path);
         goto done;
     }
     for (int32_t r = 0; r < QA_TOK_N_BPE; r++) by_rank[r] = -1;
-    size_t ntok = 0, used = 0, lineno = 0, total = 0;
+    size_t ntok = 0, used = 0, lineno = 0;
     int32_t max_rank = -1;
     for (size_t pos = 0; pos < len;) {
         lineno++;
@@ -238,9 +238,8 @@ static qa_status parse_vocab(qa_bpe *b, const char *path, const uint8_t *data, s
         by_rank[rank] = (int32_t)ntok;
         tstart[ntok] = (uint32_t)used;
         tlen[ntok] = (uint32_t)dl;
-        trank[ntok] = (int32_t)lineno; /* kept for the duplicate-token message */
+        tline[ntok] = (int32_t)lineno; /* kept for the duplicate-token message */
         used += (size_t)dl;
-        total += (size_t)dl;
         ntok++;
         if (rank > max_rank) max_rank = (int32_t)rank;
     }
@@ -249,7 +248,7 @@ static qa_status parse_vocab(qa_bpe *b, const char *path, const uint8_t *data, s
         goto done;
     }
     b->n_ranks = max_rank + 1;
-    b->blob = malloc(total ? total : 1);
+    b->blob = malloc(used ? used : 1);
     b->off = malloc(((size_t)b->n_ranks + 1) * sizeof *b->off);
     if (!b->blob || !b->off) {
         s = qa_error(QA_ERR_NOMEM, "out of memory reading %s", path);
@@ -267,7 +266,7 @@ static qa_status parse_vocab(qa_bpe *b, const char *path, const uint8_t *data, s
     int32_t dup;
     if ((s = qa_bytes_map_build(&b->map, b->blob, b->off, b->n_ranks, &dup))) goto done;
     if (dup >= 0) {
-        s = qa_error(QA_ERR_FORMAT, "%s:%d: token of rank %d repeats an earlier token", path, trank[by_rank[dup]], dup);
+        s = qa_error(QA_ERR_FORMAT, "%s:%d: token of rank %d repeats an earlier token", path, tline[by_rank[dup]], dup);
         goto done;
     }
     b->pair2 = malloc(65536 * sizeof *b->pair2);
@@ -291,7 +290,7 @@ done:
     free(tmp);
     free(tstart);
     free(tlen);
-    free(trank);
+    free(tline);
     free(by_rank);
     return s;
 }
