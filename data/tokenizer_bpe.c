@@ -178,6 +178,7 @@ static qa_status compile_regex(qa_bpe *b)
 /* Parses the vocabulary text; errors name path:line. */
 static qa_status parse_vocab(qa_bpe *b, const char *path, const uint8_t *data, size_t len)
 {
+    if (len >= UINT32_MAX) return qa_error(QA_ERR_FORMAT, "%s: %zu bytes is too large for a vocabulary file", path, len);
     size_t nlines = 1;
     for (size_t i = 0; i < len; i++) nlines += data[i] == '\n';
     /* Per token: start in tmp, length, file line. Decoded bytes are never longer than the base64. */
@@ -266,7 +267,7 @@ static qa_status parse_vocab(qa_bpe *b, const char *path, const uint8_t *data, s
     int32_t dup;
     if ((s = qa_bytes_map_build(&b->map, b->blob, b->off, b->n_ranks, &dup))) goto done;
     if (dup >= 0) {
-        s = qa_error(QA_ERR_FORMAT, "%s:%d: token of rank %d repeats an earlier token", path, tline[by_rank[dup]], dup);
+        s = qa_error(QA_ERR_FORMAT, "%s:%d: the token of rank %d repeats the bytes of a lower-ranked token", path, tline[by_rank[dup]], dup);
         goto done;
     }
     b->pair2 = malloc(65536 * sizeof *b->pair2);
