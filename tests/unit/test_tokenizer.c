@@ -496,7 +496,9 @@ static void *encode_many(void *arg)
 
 static void test_threads(qa_t *t)
 {
-    qa_tokenizer *tok = load_real(t);
+    /* the real vocabulary when present, else the tiny one: the property holds for both */
+    char buf[600];
+    qa_tokenizer *tok = qa_test_shared_path(buf, sizeof buf, "assets/qwen.tiktoken") ? load_real(t) : load_tiny(t);
     if (!tok) return;
     const char *text = "Grüße aus Köln! 你好，世界。<|en|> naïve café <|endoftext|> it's 2023.\r\n  x";
     thread_job j[3] = {{tok, text, {0}, QA_OK}, {tok, text, {0}, QA_OK}, {tok, text, {0}, QA_OK}};
