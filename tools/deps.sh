@@ -32,6 +32,7 @@ bench_table='
 python    torch             python3-torch
 python    numpy             python3-numpy
 python    soundfile         python3-soundfile
+python    regex             python3-regex
 '
 table=$build_table
 [ "${1:-build}" = bench ] && table="$build_table$bench_table"
