@@ -426,6 +426,45 @@ done:
     qa_params_free(&tb);
 }
 
+
+/* The twin's goldens (tests/data/model) name every trainable parameter of the tiny table with the
+ * table's shapes: stage 1 = the encoder's trainable tensors, stage 2 = the LLM's. */
+static void test_twin_goldens_match_table(qa_t *t)
+{
+    qa_model_config cfg;
+    qa_param_table tb;
+    CHECK_OK(t, qa_model_config_load_yaml(&cfg, "configs/model/tiny.yaml", NULL, 0));
+    CHECK_OK(t, qa_params_build(&tb, &cfg));
+    const char *files[2] = {"tests/data/model/grads_stage1.safetensors", "tests/data/model/grads_stage2.safetensors"};
+    for (int f = 0; f < 2; f++) {
+        qa_safetensors *st = NULL;
+        CHECK_OK(t, qa_safetensors_open(&st, files[f]));
+        if (!st) continue;
+        int want = 0, seen = 0;
+        for (int i = 0; i < tb.n; i++) {
+            const qa_param_info *p = &tb.p[i];
+            if (!p->trainable || (int)p->part != f) continue;
+            want++;
+            const qa_st_tensor *g = qa_safetensors_find(st, p->name);
+            if (!g) {
+                char rows[160];
+                snprintf(rows, sizeof rows, "%s.rows", p->name);
+                g = qa_safetensors_find(st, rows);
+                CHECK_MSG(t, g && g->ndim == 2 && g->shape[1] == p->shape[1], "%s: no gradient rows", p->name);
+                seen += g != NULL;
+                continue;
+            }
+            int same = g->ndim == p->ndim && g->dtype == QA_ST_F32;
+            for (int d = 0; same && d < p->ndim; d++) same = g->shape[d] == p->shape[d];
+            CHECK_MSG(t, same, "%s: gradient shape differs from the table", p->name);
+            seen++;
+        }
+        CHECK_MSG(t, seen == want && want > 0, "%s: %d of %d gradients", files[f], seen, want);
+        qa_safetensors_close(st);
+    }
+    qa_params_free(&tb);
+}
+
 int main(int argc, char **argv)
 {
     static const qa_test_case cases[] = {
@@ -433,6 +472,7 @@ int main(int argc, char **argv)
         {"roundtrip_and_shards", test_roundtrip_and_shards},
         {"damaged", test_damaged},
         {"assemble", test_assemble},
+        {"twin_goldens_match_table", test_twin_goldens_match_table},
         {0},
     };
     return qa_test_main(argc, argv, cases);
