@@ -427,6 +427,52 @@ done:
 }
 
 
+/* The flat layout: aligned, non-overlapping, one contiguous range per part; a checkpoint read into
+ * a flat buffer and saved from it gives the same bytes. */
+static void test_flat_buffer(qa_t *t)
+{
+    qa_model_config cfg;
+    CHECK_OK(t, small_config(&cfg));
+    char d[512], d2[512], a[1200], b[1200];
+    qa_checkpoint_save_opts o = qa_checkpoint_save_defaults();
+    CHECK_OK(t, qa_model_init_random(tdir(d, sizeof d, "flat_src"), &cfg, 11, &o));
+    qa_checkpoint *ck = NULL;
+    CHECK_OK(t, qa_checkpoint_open(&ck, d));
+    if (!ck) return;
+    const qa_param_table *tb = &ck->table;
+    int ok = 1;
+    int64_t end = 0;
+    for (int i = 0; i < tb->n; i++) {
+        const qa_param_info *p = &tb->p[i];
+        ok &= p->offset % QA_PARAM_ALIGN == 0 && p->offset >= end;
+        ok &= p->offset >= tb->part_begin[p->part] && p->offset + p->numel <= tb->part_end[p->part];
+        end = p->offset + p->numel;
+    }
+    CHECK(t, ok && end <= tb->flat_numel);
+    CHECK(t, tb->part_begin[QA_PART_ENCODER] == 0 && tb->part_end[QA_PART_ENCODER] == tb->part_begin[QA_PART_LLM] &&
+             tb->part_end[QA_PART_LLM] == tb->flat_numel);
+    float *flat = malloc((size_t)tb->flat_numel * sizeof *flat);
+    for (int64_t k = 0; k < tb->flat_numel; k++) flat[k] = 12345.f; /* gaps must be cleared */
+    CHECK_OK(t, qa_checkpoint_read_flat_f32(ck, -1, flat));
+    int gaps_zero = 1;
+    for (int i = 0; i + 1 < tb->n; i++)
+        for (int64_t k = tb->p[i].offset + tb->p[i].numel; k < tb->p[i + 1].offset; k++) gaps_zero &= flat[k] == 0.f;
+    CHECK(t, gaps_zero);
+    CHECK_OK(t, qa_checkpoint_save_flat_f32(tdir(d2, sizeof d2, "flat_out"), &ck->cfg, tb, flat, NULL));
+    snprintf(a, sizeof a, "%s/model.safetensors", d);
+    snprintf(b, sizeof b, "%s/model.safetensors", d2);
+    CHECK(t, same_file(a, b));
+    /* one part only: the other part's range is untouched */
+    for (int64_t k = 0; k < tb->flat_numel; k++) flat[k] = 7.f;
+    CHECK_OK(t, qa_checkpoint_read_flat_f32(ck, QA_PART_LLM, flat));
+    CHECK(t, flat[tb->part_end[QA_PART_ENCODER] - 1] == 7.f && flat[0] == 7.f);
+    float ln1;
+    CHECK_OK(t, qa_st_to_f32(&ln1, qa_checkpoint_tensor(ck, "transformer.h.0.ln_1.weight"), 0, 1));
+    CHECK(t, flat[tb->p[qa_params_find(tb, "transformer.h.0.ln_1.weight")].offset] == ln1);
+    free(flat);
+    qa_checkpoint_close(ck);
+}
+
 /* The twin's goldens (tests/data/model) name every trainable parameter of the tiny table with the
  * table's shapes: stage 1 = the encoder's trainable tensors, stage 2 = the LLM's. */
 static void test_twin_goldens_match_table(qa_t *t)
@@ -473,6 +519,7 @@ int main(int argc, char **argv)
         {"damaged", test_damaged},
         {"assemble", test_assemble},
         {"twin_goldens_match_table", test_twin_goldens_match_table},
+        {"flat_buffer", test_flat_buffer},
         {0},
     };
     return qa_test_main(argc, argv, cases);
