@@ -50,6 +50,9 @@ LIB_A   := $(BUILD)/libqaudio.a
 .PHONY: FORCE fuzz-run all test test-run run run-smoke deps deps-bench asan fuzz bench test-slow install clean
 all: $(BUILD)/qaudio
 
+# keep objects made by pattern rules (test and bench objects) so rebuilds are incremental
+.SECONDARY:
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
