@@ -32,9 +32,18 @@ const char *qa_normalize_spelling(const char *word, size_t n);
 /* Number of entries of the spelling map (for tests). */
 size_t qa_normalize_spelling_count(void);
 
-/* EnglishNumberNormalizer (eval/normalize_numbers.c): compiled regexes + the word state machine. */
+/* EnglishNumberNormalizer (eval/normalize_numbers.c): compiled regexes + the word state machine
+ * with its vocabulary (number words, prefixes, suffixes) sorted for binary search. */
+typedef struct {
+    char w[24];   /* the word */
+    int kind;     /* zero, ones, ones+suffix, tens, ... (normalize_numbers.c) */
+    int value;    /* number value; for multipliers the power of ten */
+    char sym[8];  /* suffix ("th", "s") or symbol ("$", "-") */
+} qa_num_word;
 typedef struct {
     qa_re half_split, half_mult, let_dig, dig_let, suffix, cents, cents2, one;
+    qa_num_word words[192];
+    int nwords;
 } qa_num_norm;
 qa_status qa_num_norm_init(qa_num_norm *nn);
 void qa_num_norm_deinit(qa_num_norm *nn);

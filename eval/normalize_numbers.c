@@ -25,22 +25,6 @@ static const char *const kMult[12] = {"hundred", "thousand", "million", "billion
 static const int kMultExp[12] = {2, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 33};
 
 static int eq(const char *a, const char *b) { return a && b && !strcmp(a, b); }
-static int is_zero_word(const char *w) { return eq(w, "o") || eq(w, "oh") || eq(w, "zero"); }
-static int ones_of(const char *w) {
-    for (int i = 1; i < 20; i++)
-        if (eq(w, kOnes[i])) return i;
-    return -1;
-}
-static int tens_of(const char *w) {
-    for (int i = 2; i < 10; i++)
-        if (eq(w, kTens[i])) return i * 10;
-    return -1;
-}
-static int mult_of(const char *w) {
-    for (int i = 0; i < 12; i++)
-        if (eq(w, kMult[i])) return kMultExp[i];
-    return -1;
-}
 /* ones_plural / ones_ordinal: value and suffix, or -1 */
 static int ones_suffixed(const char *w, const char **suffix) {
     static const struct { const char *w; int v; const char *s; } special[] = {
@@ -61,30 +45,6 @@ static int ones_suffixed(const char *w, const char **suffix) {
     }
     return -1;
 }
-/* "twenties" / "twentieth" */
-static int tens_suffixed(const char *w, const char **suffix) {
-    if (!w) return -1;
-    char buf[32];
-    for (int i = 2; i < 10; i++) {
-        size_t l = strlen(kTens[i]) - 1; /* drop the final 'y' */
-        snprintf(buf, sizeof buf, "%.*sies", (int)l, kTens[i]);
-        if (eq(w, buf)) { *suffix = "s"; return i * 10; }
-        snprintf(buf, sizeof buf, "%.*sieth", (int)l, kTens[i]);
-        if (eq(w, buf)) { *suffix = "th"; return i * 10; }
-    }
-    return -1;
-}
-static int mult_suffixed(const char *w, const char **suffix) {
-    if (!w) return -1;
-    char buf[32];
-    for (int i = 0; i < 12; i++) {
-        snprintf(buf, sizeof buf, "%ss", kMult[i]);
-        if (eq(w, buf)) { *suffix = "s"; return kMultExp[i]; }
-        snprintf(buf, sizeof buf, "%sth", kMult[i]);
-        if (eq(w, buf)) { *suffix = "th"; return kMultExp[i]; }
-    }
-    return -1;
-}
 static const char *preceding_prefix(const char *w) {
     if (eq(w, "minus") || eq(w, "negative")) return "-";
     if (eq(w, "plus") || eq(w, "positive")) return "+";
@@ -97,15 +57,6 @@ static const char *following_prefix(const char *w) {
     if (eq(w, "cent") || eq(w, "cents")) return "¢";
     return NULL;
 }
-static int is_special(const char *w) { return eq(w, "and") || eq(w, "double") || eq(w, "triple") || eq(w, "point"); }
-static int is_suffixer(const char *w) { return eq(w, "per") || eq(w, "percent"); }
-static int is_word(const char *w) {
-    const char *sfx;
-    return w && (is_zero_word(w) || ones_of(w) >= 0 || ones_suffixed(w, &sfx) >= 0 || tens_of(w) >= 0 ||
-                 tens_suffixed(w, &sfx) >= 0 || mult_of(w) >= 0 || mult_suffixed(w, &sfx) >= 0 || preceding_prefix(w) ||
-                 following_prefix(w) || is_suffixer(w) || is_special(w));
-}
-static int is_decimal_word(const char *w) { return w && (ones_of(w) >= 0 || tens_of(w) >= 0 || is_zero_word(w)); }
 /* ^\d+(\.\d+)?$ with ASCII digits */
 static int is_numeric(const char *w) {
     if (!w) return 0;
@@ -126,6 +77,91 @@ static size_t prefix_len(const char *w) {
     if (!strncmp(w, "€", 3)) return 3;
     return 0;
 }
+
+enum { K_ZERO = 1, K_ONES, K_ONES_SFX, K_TENS, K_TENS_SFX, K_MULT, K_MULT_SFX, K_PRE, K_FOL, K_SUFFIXER, K_SPECIAL };
+
+static int word_cmp(const void *a, const void *b) { return strcmp(((const qa_num_word *)a)->w, ((const qa_num_word *)b)->w); }
+
+static void add_word(qa_num_norm *nn, const char *w, int kind, int value, const char *sym) {
+    if (nn->nwords >= (int)(sizeof nn->words / sizeof nn->words[0])) return;
+    qa_num_word *e = &nn->words[nn->nwords++];
+    size_t l = strlen(w);
+    if (l >= sizeof e->w) l = sizeof e->w - 1; /* never: the longest word is 14 bytes */
+    memcpy(e->w, w, l);
+    e->w[l] = 0;
+    e->kind = kind;
+    e->value = value;
+    snprintf(e->sym, sizeof e->sym, "%s", sym ? sym : "");
+}
+
+/* the vocabulary of EnglishNumberNormalizer.__init__, built from the rules above */
+static void build_words(qa_num_norm *nn) {
+    static const char *const zeros[] = {"o", "oh", "zero"};
+    static const char *const specials[] = {"and", "double", "triple", "point"};
+    static const char *const allw[] = {"minus", "negative", "plus", "positive", "pound", "pounds", "euro", "euros",
+                                       "dollar", "dollars", "cent", "cents", "per", "percent"};
+    nn->nwords = 0;
+    for (int i = 0; i < 3; i++) add_word(nn, zeros[i], K_ZERO, 0, NULL);
+    for (int i = 1; i < 20; i++) add_word(nn, kOnes[i], K_ONES, i, NULL);
+    for (int i = 2; i < 10; i++) add_word(nn, kTens[i], K_TENS, i * 10, NULL);
+    for (int i = 0; i < 12; i++) add_word(nn, kMult[i], K_MULT, kMultExp[i], NULL);
+    for (int i = 0; i < 4; i++) add_word(nn, specials[i], K_SPECIAL, 0, NULL);
+    for (int i = 0; i < 14; i++) {
+        const char *w = allw[i], *sym;
+        if ((sym = preceding_prefix(w))) add_word(nn, w, K_PRE, 0, sym);
+        else if ((sym = following_prefix(w))) add_word(nn, w, K_FOL, 0, sym);
+        else add_word(nn, w, K_SUFFIXER, 0, NULL);
+    }
+    /* suffixed forms: enumerate candidate spellings through the generators */
+    char buf[32];
+    const char *sfx;
+    for (int i = 0; i < 20; i++) {
+        const char *base = i ? kOnes[i] : "zero";
+        size_t l = strlen(base);
+        const char *forms[4] = {"s", "es", "th", "h"};
+        for (int f = 0; f < 4; f++) {
+            snprintf(buf, sizeof buf, "%s%s", base, forms[f]);
+            int v = ones_suffixed(buf, &sfx);
+            if (v >= 0) add_word(nn, buf, K_ONES_SFX, v, sfx);
+        }
+        (void)l;
+    }
+    static const char *const ordinals[] = {"first", "second", "third", "fifth", "twelfth"};
+    for (int k = 0; k < 5; k++) {
+        int v = ones_suffixed(ordinals[k], &sfx);
+        add_word(nn, ordinals[k], K_ONES_SFX, v, sfx);
+    }
+    for (int i = 2; i < 10; i++) {
+        size_t l = strlen(kTens[i]) - 1;
+        snprintf(buf, sizeof buf, "%.*sies", (int)l, kTens[i]);
+        add_word(nn, buf, K_TENS_SFX, i * 10, "s");
+        snprintf(buf, sizeof buf, "%.*sieth", (int)l, kTens[i]);
+        add_word(nn, buf, K_TENS_SFX, i * 10, "th");
+    }
+    for (int i = 0; i < 12; i++) {
+        snprintf(buf, sizeof buf, "%ss", kMult[i]);
+        add_word(nn, buf, K_MULT_SFX, kMultExp[i], "s");
+        snprintf(buf, sizeof buf, "%sth", kMult[i]);
+        add_word(nn, buf, K_MULT_SFX, kMultExp[i], "th");
+    }
+    qsort(nn->words, (size_t)nn->nwords, sizeof nn->words[0], word_cmp);
+}
+
+static const qa_num_word *lookup(const qa_num_norm *nn, const char *w) {
+    if (!w) return NULL;
+    size_t lo = 0, hi = (size_t)nn->nwords;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(nn->words[mid].w, w);
+        if (c == 0) return &nn->words[mid];
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return NULL;
+}
+#define KIND(p, k) ((p) && (p)->kind == (k))
+#define VAL(p, k) (KIND(p, k) ? (p)->value : -1)
+#define SYM(p, k) (KIND(p, k) ? (p)->sym : NULL)
 
 enum { V_NONE = 0, V_INT, V_STR };
 typedef struct {
@@ -234,7 +270,7 @@ static i128 pow10_i128(int e) {
     return r;
 }
 
-static qa_status process_words(qa_strbuf *out, char **w, size_t nw) {
+static qa_status process_words(const qa_num_norm *nn, qa_strbuf *out, char **w, size_t nw) {
     numstate st = {0};
     st.out = out;
     qa_status r = QA_OK;
@@ -243,6 +279,7 @@ static qa_status process_words(qa_strbuf *out, char **w, size_t nw) {
         if (skip) { skip = 0; continue; }
         const char *prev = i > 0 ? w[i - 1] : NULL, *cur = w[i], *next = i + 1 < nw ? w[i + 1] : NULL;
         int next_is_numeric = is_numeric(next);
+        const qa_num_word *pp = lookup(nn, prev), *cw = lookup(nn, cur), *np = lookup(nn, next);
         size_t pl = prefix_len(cur);
         const char *cwp = cur + pl;
         const char *sfx = NULL;
@@ -272,17 +309,17 @@ static qa_status process_words(qa_strbuf *out, char **w, size_t nw) {
                     r = qa_strbuf_puts(&st.s, cwp);
                 }
             }
-        } else if (!is_word(cur)) {
+        } else if (!cw) {
             if (st.kind != V_NONE && (r = emit_value(&st))) break;
             r = emit(&st, cur, strlen(cur));
-        } else if (is_zero_word(cur)) {
+        } else if (KIND(cw, K_ZERO)) {
             r = set_str_or_empty_append(&st, "0");
-        } else if ((v = ones_of(cur)) >= 0) {
+        } else if ((v = VAL(cw, K_ONES)) >= 0) {
             char d[16];
             snprintf(d, sizeof d, "%d", v);
             if (st.kind == V_NONE) set_int(&st, v);
-            else if (st.kind == V_STR || ones_of(prev) >= 0) {
-                if (tens_of(prev) >= 0 && v < 10 && st.kind == V_STR && st.s.len && st.s.s[st.s.len - 1] == '0')
+            else if (st.kind == V_STR || VAL(pp, K_ONES) >= 0) {
+                if (VAL(pp, K_TENS) >= 0 && v < 10 && st.kind == V_STR && st.s.len && st.s.s[st.s.len - 1] == '0')
                     st.s.s[st.s.len - 1] = d[0]; /* replace the last zero with the digit */
                 else r = set_str_append(&st, d);
             } else if (v < 10) {
@@ -292,15 +329,15 @@ static qa_status process_words(qa_strbuf *out, char **w, size_t nw) {
                 if (st.i % 100 == 0) st.i += v;
                 else r = set_str_append(&st, d);
             }
-        } else if ((v = ones_suffixed(cur, &sfx)) >= 0) {
+        } else if ((v = (sfx = SYM(cw, K_ONES_SFX), VAL(cw, K_ONES_SFX))) >= 0) {
             char d[16];
             snprintf(d, sizeof d, "%d", v);
             if (st.kind == V_NONE) {
                 char b[32];
                 snprintf(b, sizeof b, "%d%s", v, sfx);
                 r = emit(&st, b, strlen(b));
-            } else if (st.kind == V_STR || ones_of(prev) >= 0) {
-                if (tens_of(prev) >= 0 && v < 10 && st.kind == V_STR && st.s.len && st.s.s[st.s.len - 1] == '0') {
+            } else if (st.kind == V_STR || VAL(pp, K_ONES) >= 0) {
+                if (VAL(pp, K_TENS) >= 0 && v < 10 && st.kind == V_STR && st.s.len && st.s.s[st.s.len - 1] == '0') {
                     st.s.s[st.s.len - 1] = d[0];
                     r = emit_value_suffix(&st, NULL, sfx);
                 } else {
@@ -314,14 +351,14 @@ static qa_status process_words(qa_strbuf *out, char **w, size_t nw) {
                 else r = emit_value_suffix(&st, d, sfx);
             }
             st.kind = V_NONE;
-        } else if ((v = tens_of(cur)) >= 0) {
+        } else if ((v = VAL(cw, K_TENS)) >= 0) {
             char d[16];
             snprintf(d, sizeof d, "%d", v);
             if (st.kind == V_NONE) set_int(&st, v);
             else if (st.kind == V_STR) r = set_str_append(&st, d);
             else if (st.i % 100 == 0) st.i += v;
             else r = set_str_append(&st, d);
-        } else if ((v = tens_suffixed(cur, &sfx)) >= 0) {
+        } else if ((v = (sfx = SYM(cw, K_TENS_SFX), VAL(cw, K_TENS_SFX))) >= 0) {
             char d[16];
             snprintf(d, sizeof d, "%d", v);
             if (st.kind == V_NONE) {
@@ -331,7 +368,7 @@ static qa_status process_words(qa_strbuf *out, char **w, size_t nw) {
             } else if (st.kind == V_STR) r = emit_value_suffix(&st, d, sfx);
             else if (st.i % 100 == 0) { st.i += v; r = emit_value_suffix(&st, NULL, sfx); }
             else r = emit_value_suffix(&st, d, sfx);
-        } else if ((v = mult_of(cur)) >= 0) {
+        } else if ((v = VAL(cw, K_MULT)) >= 0) {
             i128 m = pow10_i128(v), p;
             if (st.kind == V_NONE) set_int(&st, m);
             else if (st.kind == V_STR || st.i == 0) {
@@ -345,7 +382,7 @@ static qa_status process_words(qa_strbuf *out, char **w, size_t nw) {
                 i128 before = st.i / 1000 * 1000, residual = st.i % 1000;
                 st.i = before + residual * m;
             }
-        } else if ((v = mult_suffixed(cur, &sfx)) >= 0) {
+        } else if ((v = (sfx = SYM(cw, K_MULT_SFX), VAL(cw, K_MULT_SFX))) >= 0) {
             i128 m = pow10_i128(v), p;
             char b[48];
             if (st.kind == V_NONE) {
@@ -369,23 +406,23 @@ static qa_status process_words(qa_strbuf *out, char **w, size_t nw) {
                 r = emit_value_suffix(&st, NULL, sfx);
             }
             st.kind = V_NONE;
-        } else if (preceding_prefix(cur)) {
+        } else if (SYM(cw, K_PRE)) {
             if (st.kind != V_NONE && (r = emit_value(&st))) break;
-            if (is_word(next) || next_is_numeric) {
-                snprintf(st.prefix, sizeof st.prefix, "%s", preceding_prefix(cur));
+            if ((np != NULL) || next_is_numeric) {
+                snprintf(st.prefix, sizeof st.prefix, "%s", SYM(cw, K_PRE));
                 st.has_prefix = 1;
             } else {
                 r = emit(&st, cur, strlen(cur));
             }
-        } else if (following_prefix(cur)) {
+        } else if (SYM(cw, K_FOL)) {
             if (st.kind != V_NONE) {
-                snprintf(st.prefix, sizeof st.prefix, "%s", following_prefix(cur));
+                snprintf(st.prefix, sizeof st.prefix, "%s", SYM(cw, K_FOL));
                 st.has_prefix = 1;
                 r = emit_value(&st);
             } else {
                 r = emit(&st, cur, strlen(cur));
             }
-        } else if (is_suffixer(cur)) {
+        } else if (KIND(cw, K_SUFFIXER)) {
             if (st.kind != V_NONE) {
                 if (eq(cur, "per")) {
                     if (eq(next, "cent")) {
@@ -402,17 +439,17 @@ static qa_status process_words(qa_strbuf *out, char **w, size_t nw) {
                 r = emit(&st, cur, strlen(cur));
             }
         } else { /* specials: and, double, triple, point */
-            if (!is_word(next) && !next_is_numeric) {
+            if (!(np != NULL) && !next_is_numeric) {
                 if (st.kind != V_NONE && (r = emit_value(&st))) break;
                 r = emit(&st, cur, strlen(cur));
             } else if (eq(cur, "and")) {
-                if (mult_of(prev) < 0) { /* "and" after hundred/thousand/... is dropped */
+                if (VAL(pp, K_MULT) < 0) { /* "and" after hundred/thousand/... is dropped */
                     if (st.kind != V_NONE && (r = emit_value(&st))) break;
                     r = emit(&st, cur, strlen(cur));
                 }
             } else if (eq(cur, "double") || eq(cur, "triple")) {
-                if (ones_of(next) >= 0 || is_zero_word(next)) {
-                    int reps = eq(cur, "double") ? 2 : 3, o = ones_of(next) >= 0 ? ones_of(next) : 0;
+                if (VAL(np, K_ONES) >= 0 || KIND(np, K_ZERO)) {
+                    int reps = eq(cur, "double") ? 2 : 3, o = VAL(np, K_ONES) >= 0 ? VAL(np, K_ONES) : 0;
                     char d[64] = "";
                     for (int k = 0; k < reps; k++) snprintf(d + strlen(d), sizeof d - strlen(d), "%d", o);
                     r = set_str_or_empty_append(&st, d);
@@ -422,7 +459,7 @@ static qa_status process_words(qa_strbuf *out, char **w, size_t nw) {
                     r = emit(&st, cur, strlen(cur));
                 }
             } else if (eq(cur, "point")) {
-                if (is_decimal_word(next) || next_is_numeric) r = set_str_or_empty_append(&st, ".");
+                if ((KIND(np, K_ONES) || KIND(np, K_TENS) || KIND(np, K_ZERO)) || next_is_numeric) r = set_str_or_empty_append(&st, ".");
             }
         }
     }
@@ -434,6 +471,7 @@ static qa_status process_words(qa_strbuf *out, char **w, size_t nw) {
 
 qa_status qa_num_norm_init(qa_num_norm *nn) {
     memset(nn, 0, sizeof *nn);
+    build_words(nn);
     qa_status r = qa_re_compile(&nn->half_split, "\\band\\s+a\\s+half\\b");
     if (!r) r = qa_re_compile(&nn->half_mult,
                               "\\b(?:a\\s+half\\s+|half\\s+(?:a\\s+)?)(quadrillion|quintillion|sextillion|septillion|octillion|"
@@ -507,7 +545,9 @@ qa_status qa_num_norm_apply(qa_num_norm *nn, qa_strbuf *dst, const char *s, size
                 while (b0 > 0 && !py_space(seg[b0 - 1])) b0--;
                 char last[64];
                 snprintf(last, sizeof last, "%.*s", (int)(e - b0 < 63 ? e - b0 : 63), seg + b0);
-                r = qa_strbuf_puts(&a, is_decimal_word(last) || mult_of(last) >= 0 ? " point five" : " and a half");
+                const qa_num_word *lw = lookup(nn, last);
+                r = qa_strbuf_puts(&a, KIND(lw, K_ONES) || KIND(lw, K_TENS) || KIND(lw, K_ZERO) || KIND(lw, K_MULT)
+                                           ? " point five" : " and a half");
             }
         }
         if (!found) done = 1;
@@ -550,7 +590,7 @@ qa_status qa_num_norm_apply(qa_num_norm *nn, qa_strbuf *dst, const char *s, size
     }
     qa_strbuf_clear(&b);
     if (!r) r = qa_strbuf_putn(&b, "", 0);
-    if (!r) r = process_words(&b, words, nw);
+    if (!r) r = process_words(nn, &b, words, nw);
     free(words);
     qa_strbuf_free(&wordbuf);
     /* post-processing */

@@ -176,8 +176,11 @@ static qa_status spellings(qa_strbuf *dst, const char *s, size_t n) {
 
 qa_status qa_normalizer_apply(qa_normalizer *nz, qa_strbuf *dst, const char *s) {
     if (nz->which == QA_NORM_NONE) return qa_strbuf_puts(dst, s);
+    size_t sn = strlen(s);
+    if (utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)sn, NULL, 0, 0) < 0)
+        return qa_error(QA_ERR_FORMAT, "text to normalise is not valid UTF-8: '%.40s'", s);
     qa_strbuf a = {0}, b = {0};
-    qa_status r = qa_text_lower(&a, s, strlen(s));
+    qa_status r = qa_text_lower(&a, s, sn);
     if (!r) r = qa_strbuf_putn(&a, "", 0);
     SUB(brackets, "");
     SUB(parens, "");

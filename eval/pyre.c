@@ -12,6 +12,7 @@ qa_status qa_re_compile(qa_re *re, const char *pattern) {
         pcre2_get_error_message(err, msg, sizeof msg);
         return qa_error(QA_ERR_INTERNAL, "regex '%s' does not compile at %zu: %s", pattern, (size_t)off, (char *)msg);
     }
+    (void)pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE); /* falls back to the interpreter when JIT is unavailable */
     re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
     if (!re->md) {
         pcre2_code_free(re->code);
@@ -44,7 +45,7 @@ static qa_status expand(qa_strbuf *dst, const char *tmpl, const char *s, const P
 }
 
 int qa_re_search(qa_re *re, const char *s, size_t n, size_t start, size_t *ms, size_t *me) {
-    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, start, 0, re->md, NULL);
+    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, start, PCRE2_NO_UTF_CHECK, re->md, NULL);
     if (rc < 0) return 0;
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(re->md);
     *ms = ov[0];
@@ -57,7 +58,7 @@ qa_status qa_re_sub(qa_re *re, qa_strbuf *dst, const char *s, size_t n, const ch
     qa_status st = qa_strbuf_putn(dst, "", 0);
     size_t pos = 0;
     while (!st && pos <= n) {
-        int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, pos, 0, re->md, NULL);
+        int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, pos, PCRE2_NO_UTF_CHECK, re->md, NULL);
         if (rc == PCRE2_ERROR_NOMATCH) break;
         if (rc < 0) return qa_error(QA_ERR_FORMAT, "regex match failed (code %d) on '%.40s'", rc, s);
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(re->md);

@@ -8,7 +8,8 @@
  *   qa_re_free(&re);
  *
  * Matching scans left to right over non-overlapping matches like re.sub; an unmatched group
- * expands to "" (Python 3.5+). */
+ * expands to "" (Python 3.5+). The subject MUST be valid UTF-8 (PCRE2's per-call check is
+ * skipped for speed): callers validate once (qa_normalizer_apply does). */
 #ifndef QA_EVAL_PYRE_H
 #define QA_EVAL_PYRE_H
 #define PCRE2_CODE_UNIT_WIDTH 8

@@ -49,6 +49,9 @@ static void test_english(qa_t *t) {
     expect(t, nz, "The theatre's organisation travelled 5 kilometres", "the theater is organization traveled 5 kilometers");
     expect(t, nz, "minus five degrees, half a million, 1,000 people", "-5 degrees 500000 1000 people");
     expect(t, nz, "", "");
+    qa_strbuf o = {0};
+    CHECK_STATUS(t, qa_normalizer_apply(nz, &o, "bad \xff byte"), QA_ERR_FORMAT); /* invalid UTF-8: an error */
+    qa_strbuf_free(&o);
     qa_normalizer_free(nz);
     /* the spelling table: whisper english.json has 1739 entries */
     CHECK(t, qa_normalize_spelling_count() == 1739);
