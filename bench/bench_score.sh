@@ -38,15 +38,15 @@ awk -v n="$N" -v dir="$T" 'BEGIN {
       sr = sr c sprintf("<|%.2f|>", t); sh = sh c sprintf("<|%.2f|>", t + (rand() - 0.5) * 0.1) }
     print sr > (dir "/aas.ref"); print sh > (dir "/aas.hyp");
   } }'
-now() { date +%s.%N; }
+# wall time and CPU time (user + sys): on a loaded machine the CPU time is the figure to read
 run() { # NAME FILE ARGS...
   local name=$1 f=$2; shift 2
-  local t0 t1; t0=$(now)
-  taskset -c 0 "$QAUDIO" score "$@" --hyp "$T/$f.hyp" --ref "$T/$f.ref" > "$T/$name.json"
-  t1=$(now)
-  local v; v=$(sed -n 's/.*"value":\([-0-9.eE+]*\).*/\1/p' "$T/$name.json")
-  printf '%-10s %6d lines  %7.3f s  value %s\n' "$name" "$N" "$(echo "$t1 - $t0" | bc -l)" "$v"
-  echo "$t1 - $t0" | bc -l > "$T/$name.time"
+  /usr/bin/time -f '%e %U %S' -o "$T/$name.t" taskset -c 0 "$QAUDIO" score "$@" --hyp "$T/$f.hyp" --ref "$T/$f.ref" > "$T/$name.json"
+  local wall cpu v
+  read -r wall u s < "$T/$name.t"; cpu=$(echo "$u + $s" | bc -l)
+  v=$(sed -n 's/.*"value":\([-0-9.eE+]*\).*/\1/p' "$T/$name.json")
+  printf '%-10s %6d lines  wall %6.3f s  cpu %6.3f s  value %s\n' "$name" "$N" "$wall" "$cpu" "$v"
+  echo "$cpu" > "$T/$name.time"
 }
 echo "qaudio score, $N lines, one core (taskset -c 0):"
 run wer wer --metric wer --lang en
@@ -63,9 +63,8 @@ run aas aas --metric aas --lang zh
 if command -v python3 >/dev/null; then
   echo "pure-Python twins (same definitions, bench/bench_score_twin.py):"
   for m in wer bleu; do
-    f=$m; t0=$(now)
-    py=$(taskset -c 0 python3 bench/bench_score_twin.py "$m" "$T/$f.hyp" "$T/$f.ref")
-    t1=$(now); pt=$(echo "$t1 - $t0" | bc -l); ct=$(cat "$T/$m.time")
-    printf '%-10s python %7.3f s  value %s   ratio python/qaudio %.1fx\n' "$m" "$pt" "$py" "$(echo "$pt / $ct" | bc -l)"
+    /usr/bin/time -f '%e %U %S' -o "$T/py.t" taskset -c 0 python3 bench/bench_score_twin.py "$m" "$T/$m.hyp" "$T/$m.ref" > "$T/py.out"
+    read -r wall u s < "$T/py.t"; pt=$(echo "$u + $s" | bc -l); ct=$(cat "$T/$m.time")
+    printf '%-10s python cpu %6.3f s  value %s   ratio python/qaudio (cpu) %.1fx\n' "$m" "$pt" "$(cat "$T/py.out")" "$(echo "$pt / $ct" | bc -l)"
   done
 fi
