@@ -205,6 +205,10 @@ static void test_caption_hand(qa_t *t) {
     qa_strbuf b = {0};
     CHECK_OK(t, qa_ptb_tokenize(&b, "A dog's barking -- \"loudly\" (outside)... Don't stop."));
     CHECK_MSG(t, b.s && !strcmp(b.s, "a dog 's barking loudly -lrb- outside -rrb- do n't stop"), "ptb gave '%s'", b.s);
+    qa_strbuf_clear(&b);
+    /* Unicode quotes/dashes/ellipsis as ptb3Escaping, PTBLexer's split words, a mid-word period */
+    CHECK_OK(t, qa_ptb_tokenize(&b, "He cannot go \xE2\x80\x94 gonna \xE2\x80\x9Cstop\xE2\x80\x9D\xE2\x80\xA6 dog\xE2\x80\x99s u.s. 3,000"));
+    CHECK_MSG(t, b.s && !strcmp(b.s, "he can not go gon na stop dog 's u.s. 3,000"), "ptb gave '%s'", b.s);
     qa_strbuf_free(&b);
 }
 
