@@ -162,6 +162,12 @@ static void test_bleu_hand(qa_t *t) {
     CHECK_OK(t, score(&r, "bleu", &o, h6, r6, 1));
     CHECK_NEAR(t, part(&r, "ref_len"), 3, 0);
     CHECK_NEAR(t, r.value, 100.0, 1e-9);
+    const char *h8[] = {"a b c d"}, *r8[] = {""};
+    CHECK_OK(t, score(&r, "bleu", &o, h8, r8, 1)); /* empty reference: no match at any order */
+    CHECK_NEAR(t, r.value, pow(12.5 * (100.0 / 12.0) * 6.25 * 6.25, 0.25), 1e-9);
+    const char *h9[] = {"a b c d x"}, *r9[] = {"a b c d"};
+    CHECK_OK(t, score(&r, "bleu", &o, h9, r9, 1)); /* one insertion: 4/5 3/4 2/3 1/2 */
+    CHECK_NEAR(t, r.value, 100.0 * pow(0.2, 0.25), 1e-9);
     const char *h7[] = {"w x y"}, *r7[] = {"a b c d e\tw x y z q"};
     CHECK_OK(t, score(&r, "bleu", &o, h7, r7, 1));
     CHECK_NEAR(t, part(&r, "ref_len"), 5, 0);
@@ -195,6 +201,16 @@ static void test_caption_hand(qa_t *t) {
     CHECK_OK(t, score(&r, "rouge", NULL, h3, r3, 1)); /* LCS 3: P 3/4, R 3/5 (max over refs) */
     double p = 0.75, rc = 0.6;
     CHECK_NEAR(t, r.value, (1 + 1.44) * p * rc / (rc + 1.44 * p), 1e-12);
+    const char *h6[] = {"a b", "c d"}, *r6[] = {"a b", "c d"};
+    CHECK_OK(t, score(&r, "cider", NULL, h6, r6, 2)); /* identical: orders 1-2 cosine 1, 3-4 empty -> 10 * 2/4 */
+    CHECK_NEAR(t, r.value, 5.0, 1e-12);
+    CHECK_NEAR(t, part(&r, "ROUGE_L"), 1.0, 1e-12);
+    const char *h7[] = {"", "c d"}, *r7[] = {"a b\tx", "c d"};
+    CHECK_OK(t, score(&r, "cider", NULL, h7, r7, 2)); /* empty hypothesis scores 0; clip 2 as above */
+    CHECK_NEAR(t, r.value, 2.5, 1e-12);
+    const char *h8[] = {"A dog, barking\xE2\x80\xA6"}, *r8[] = {"a dog barking"};
+    CHECK_OK(t, score(&r, "rouge", NULL, h8, r8, 1)); /* Unicode ellipsis and comma dropped */
+    CHECK_NEAR(t, r.value, 1.0, 1e-12);
     const char *h4[] = {""}, *r4[] = {"a b"};
     CHECK_OK(t, score(&r, "rouge", NULL, h4, r4, 1));
     CHECK_NEAR(t, r.value, 0.0, 0);
@@ -235,6 +251,15 @@ static void test_acc_map_hand(qa_t *t) {
     CHECK_NEAR(t, part(&r, "instrument_acc"), 0.5, 1e-12);
     CHECK_NEAR(t, part(&r, "pitch_top1"), 0.5, 1e-12);
     CHECK_NEAR(t, part(&r, "velocity_acc"), 1.0, 1e-12); /* both missing -> 128 == 128 */
+    CHECK_OK(t, score(&r, "nsynth-instrument", NULL, h4, r4, 2));
+    CHECK_NEAR(t, r.value, 0.5, 1e-12);
+    const char *h5[] = {""}, *r5[] = {"<|pitch|><|midi_pitch_60|><|instrument|>bass<|sonic|>dark"};
+    CHECK_OK(t, score(&r, "map", NULL, h5, r5, 1)); /* empty hypothesis: dark never predicted -> prevalence 1 */
+    CHECK_NEAR(t, r.value, 1.0, 1e-12);
+    CHECK_NEAR(t, part(&r, "instrument_acc"), 0.0, 0);
+    const char *h6[] = {"Caf\xC3\xA9"}, *r6[] = {"Cafe"};
+    CHECK_OK(t, score(&r, "acc", NULL, h6, r6, 1));
+    CHECK_NEAR(t, r.value, 0.0, 0);
 }
 
 static void test_aas_hand(qa_t *t) {
@@ -256,6 +281,14 @@ static void test_aas_hand(qa_t *t) {
     const char *h4[] = {"<|0.00|><|sil|><|0.30|>x<|0.90|>"}, *r4[] = {"<|0.00|><|sil|><|0.20|>x<|1.00|>"};
     CHECK_OK(t, score(&r, "aas", &o, h4, r4, 1)); /* <|sil|> is a word: (.1 + .1 + .1) / 2 */
     CHECK_NEAR(t, r.value, 150.0, 1e-9);
+    const char *h5[] = {"<|0.00|>a<|0.50|>b<|1.00|>"}, *r5[] = {"<|0.00|>a<|0.50|>b<|1.00|>"};
+    CHECK_OK(t, score(&r, "aas", &o, h5, r5, 1)); /* identical */
+    CHECK_NEAR(t, r.value, 0.0, 0);
+    CHECK_NEAR(t, part(&r, "wer_fraction"), 0.0, 0);
+    const char *h6[] = {""}, *r6[] = {"<|0.00|>a<|0.50|>"};
+    CHECK_OK(t, score(&r, "aas", &o, h6, r6, 1)); /* empty hypothesis: malformed, nothing matched */
+    CHECK(t, r.is_null);
+    CHECK_NEAR(t, part(&r, "dropped"), 1, 0);
     /* edit_distance.SequenceMatcher tie-break: ref [x], hyp [x, x] matches the LAST x */
     int32_t a[] = {7}, b2[] = {7, 7};
     size_t ia[1], jb[1];
