@@ -20,6 +20,16 @@ expect_exit aas 0 "$QAUDIO" score -m aas --lang zh --hyp $D/aas_zh.hyp --ref $D/
 cp "$TMP/aas.json" "$TMP/out" 2>/dev/null
 expect_value aas_output_file 33.90804597701151 1e-6
 
+# Whisper normaliser: "Twenty one colours." vs "21 COLORS" is 0 % only after normalisation
+printf 'Twenty one colours.\n' > "$TMP/nh"; printf '21 COLORS\n' > "$TMP/nr"
+expect_exit wer_plain 0 "$QAUDIO" score --metric wer --hyp "$TMP/nh" --ref "$TMP/nr"
+expect_value wer_plain_value 150 1e-9
+expect_exit wer_whisper_en 0 "$QAUDIO" score --metric wer --normalizer whisper-en --hyp "$TMP/nh" --ref "$TMP/nr"
+expect_grep wer_whisper_en_value '"value":0,' "$TMP/out"
+expect_exit bad_normalizer 2 "$QAUDIO" score --metric wer --normalizer whisper-fr --hyp "$TMP/nh" --ref "$TMP/nr"
+expect_exit nsynth_instrument 0 "$QAUDIO" score --metric nsynth-instrument --hyp $D/map_nsynth.hyp --ref $D/map_nsynth.ref
+expect_value nsynth_instrument_value 0.9583333333333334 1e-9
+
 # --results: per source, gt as a string or a list, BLEU tokenizer from a *_zh_* source
 cat > "$TMP/res.jsonl" <<'J'
 {"gt": "a b c d", "response": "a b c d", "source": "asr_a"}

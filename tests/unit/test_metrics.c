@@ -162,6 +162,10 @@ static void test_bleu_hand(qa_t *t) {
     CHECK_OK(t, score(&r, "bleu", &o, h6, r6, 1));
     CHECK_NEAR(t, part(&r, "ref_len"), 3, 0);
     CHECK_NEAR(t, r.value, 100.0, 1e-9);
+    const char *h10[] = {"w x y z"}, *r10[] = {"\tw x y z"};
+    CHECK_OK(t, score(&r, "bleu", &o, h10, r10, 1)); /* an empty field of a ragged line is not a reference */
+    CHECK_NEAR(t, part(&r, "ref_len"), 4, 0);
+    CHECK_NEAR(t, r.value, 100.0, 1e-9);
     const char *h8[] = {"a b c d"}, *r8[] = {""};
     CHECK_OK(t, score(&r, "bleu", &o, h8, r8, 1)); /* empty reference: no match at any order */
     CHECK_NEAR(t, r.value, pow(12.5 * (100.0 / 12.0) * 6.25 * 6.25, 0.25), 1e-9);
