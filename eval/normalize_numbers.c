@@ -117,14 +117,12 @@ static void build_words(qa_num_norm *nn) {
     const char *sfx;
     for (int i = 0; i < 20; i++) {
         const char *base = i ? kOnes[i] : "zero";
-        size_t l = strlen(base);
         const char *forms[4] = {"s", "es", "th", "h"};
         for (int f = 0; f < 4; f++) {
             snprintf(buf, sizeof buf, "%s%s", base, forms[f]);
             int v = ones_suffixed(buf, &sfx);
             if (v >= 0) add_word(nn, buf, K_ONES_SFX, v, sfx);
         }
-        (void)l;
     }
     static const char *const ordinals[] = {"first", "second", "third", "fifth", "twelfth"};
     for (int k = 0; k < 5; k++) {

@@ -26,8 +26,8 @@ static double part(const qa_metric_result *r, const char *name) {
 /* scores parallel arrays: refs are TAB-separated like the files */
 static qa_status score(qa_metric_result *r, const char *metric, const qa_metric_opts *o, const char *const *hyp,
                        const char *const *ref, size_t n) {
-    static char store[64][512];
-    static const char *ptrs[64][8];
+    char store[64][512];
+    const char *ptrs[64][8];
     qa_refset rs[64];
     for (size_t i = 0; i < n; i++) {
         snprintf(store[i], sizeof store[i], "%s", ref[i]);
