@@ -38,12 +38,19 @@ awk -v n="$N" -v dir="$T" 'BEGIN {
       sr = sr c sprintf("<|%.2f|>", t); sh = sh c sprintf("<|%.2f|>", t + (rand() - 0.5) * 0.1) }
     print sr > (dir "/aas.ref"); print sh > (dir "/aas.hyp");
   } }'
-# wall time and CPU time (user + sys): on a loaded machine the CPU time is the figure to read
+# wall time and CPU time (user + sys) from bash's `time` (no extra package): on a loaded machine
+# the CPU time is the figure to read
+TIMEFORMAT='%R %U %S'
+timed() { # OUTFILE TIMEFILE CMD... : runs CMD > OUTFILE, writes "wall user sys" to TIMEFILE
+  local out=$1 tf=$2; shift 2
+  { time "$@" > "$out" 2>/dev/null ; } 2> "$tf"
+}
+add() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a + b }'; }
 run() { # NAME FILE ARGS...
   local name=$1 f=$2; shift 2
-  /usr/bin/time -f '%e %U %S' -o "$T/$name.t" taskset -c 0 "$QAUDIO" score "$@" --hyp "$T/$f.hyp" --ref "$T/$f.ref" > "$T/$name.json"
-  local wall cpu v
-  read -r wall u s < "$T/$name.t"; cpu=$(echo "$u + $s" | bc -l)
+  timed "$T/$name.json" "$T/$name.t" taskset -c 0 "$QAUDIO" score "$@" --hyp "$T/$f.hyp" --ref "$T/$f.ref"
+  local wall u s cpu v
+  read -r wall u s < "$T/$name.t"; cpu=$(add "$u" "$s")
   v=$(sed -n 's/.*"value":\([-0-9.eE+]*\).*/\1/p' "$T/$name.json")
   printf '%-10s %6d lines  wall %6.3f s  cpu %6.3f s  value %s\n' "$name" "$N" "$wall" "$cpu" "$v"
   echo "$cpu" > "$T/$name.time"
@@ -63,8 +70,9 @@ run aas aas --metric aas --lang zh
 if command -v python3 >/dev/null; then
   echo "pure-Python twins (same definitions, bench/bench_score_twin.py):"
   for m in wer bleu; do
-    /usr/bin/time -f '%e %U %S' -o "$T/py.t" taskset -c 0 python3 bench/bench_score_twin.py "$m" "$T/$m.hyp" "$T/$m.ref" > "$T/py.out"
-    read -r wall u s < "$T/py.t"; pt=$(echo "$u + $s" | bc -l); ct=$(cat "$T/$m.time")
-    printf '%-10s python cpu %6.3f s  value %s   ratio python/qaudio (cpu) %.1fx\n' "$m" "$pt" "$(cat "$T/py.out")" "$(echo "$pt / $ct" | bc -l)"
+    timed "$T/py.out" "$T/py.t" taskset -c 0 python3 bench/bench_score_twin.py "$m" "$T/$m.hyp" "$T/$m.ref"
+    read -r wall u s < "$T/py.t"; pt=$(add "$u" "$s"); ct=$(cat "$T/$m.time")
+    printf '%-10s python cpu %6.3f s  value %s   ratio python/qaudio (cpu) %s\n' "$m" "$pt" "$(cat "$T/py.out")" \
+      "$(awk -v p="$pt" -v c="$ct" 'BEGIN { if (c > 0) printf "%.1fx", p / c; else print "n/a (qaudio below timer resolution)" }')"
   done
 fi
