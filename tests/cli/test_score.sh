@@ -59,5 +59,21 @@ env -u QAUDIO_SPICE_JAR "$QAUDIO" score --metric spice --hyp $D/cider.hyp --ref 
 if [ $? -eq 1 ]; then pass spice_unavailable_exit; else fail spice_unavailable_exit "expected exit 1"; fi
 expect_grep spice_unavailable_msg 'SPICE is unavailable.*QAUDIO_SPICE_JAR' "$TMP/err"
 if [ -s "$TMP/out" ]; then fail spice_no_value "printed '$(cat "$TMP/out")'"; else pass spice_no_value; fi
+# the SPICE runner's plumbing, with a stand-in `java` that gives every clip f = 0.5 (the real jar
+# needs Java and Stanford models; this checks the arguments, the input and the output parsing)
+mkdir -p "$TMP/bin"; : > "$TMP/fake-spice.jar"
+cat > "$TMP/bin/java" <<'SH'
+#!/bin/sh
+# expects: -jar -Xmx8G JAR IN -cache DIR -out OUT -subset -silent
+[ "$1" = -jar ] && [ "$2" = -Xmx8G ] && [ "$5" = -cache ] && [ "$7" = -out ] && [ "$9" = -subset ] || exit 3
+n=$(grep -o '"image_id"' "$4" | wc -l)
+grep -q '"test":"a dog barks repeatedly while cars pass by"' "$4" || exit 4
+{ printf '['; i=0; while [ $i -lt $n ]; do [ $i -gt 0 ] && printf ','; printf '{"image_id":%d,"scores":{"All":{"f":0.5}}}' $i; i=$((i+1)); done; printf ']'; } > "$8"
+SH
+chmod +x "$TMP/bin/java"
+PATH="$TMP/bin:$PATH" QAUDIO_SPICE_JAR="$TMP/fake-spice.jar" expect_exit spice_runner 0 "$QAUDIO" score --metric spice --hyp $D/cider.hyp --ref $D/cider.ref
+expect_value spice_runner_value 0.5 1e-12
+PATH="$TMP/bin:$PATH" QAUDIO_SPICE_JAR="$TMP/fake-spice.jar" expect_exit spider_runner 0 "$QAUDIO" score --metric spider --hyp $D/cider.hyp --ref $D/cider.ref
+expect_value spider_runner_value 1.0045765903465135 1e-9
 expect_exit help 0 "$QAUDIO" score --help
 finish
