@@ -49,7 +49,7 @@ static qa_status score_group(qa_metric_result *r, const char *metric, const qa_m
 }
 
 static int run(int argc, char **argv) {
-    const char *metric = NULL, *lang = "en", *tokenize = NULL, *norm = "none", *hyp = NULL, *ref = NULL,
+    const char *metric = NULL, *lang = NULL, *tokenize = NULL, *norm = NULL, *hyp = NULL, *ref = NULL,
                *results = NULL, *out = NULL;
     qa_cli_opt opts[] = {
         {"-m", "--metric", QA_OPT_STR, &metric, "NAME",
@@ -71,6 +71,13 @@ static int run(int argc, char **argv) {
     for (int k = 0; kMetrics[k]; k++) known |= !strcmp(kMetrics[k], metric);
     if (!known)
         return qa_cli_usage_error(argv[0], "unknown metric '%s' (wer, cer, bleu, cider, rouge, coco-bleu, acc, acc-yesno, map, nsynth-instrument, aas, spice, spider)", metric);
+    /* an option that the metric does not use is a mistake worth reporting, not ignoring */
+    int is_asr = !strcmp(metric, "wer") || !strcmp(metric, "cer");
+    if (norm && !is_asr) return qa_cli_usage_error(argv[0], "--normalizer applies to wer and cer only");
+    if (tokenize && strcmp(metric, "bleu")) return qa_cli_usage_error(argv[0], "--tokenize applies to bleu only");
+    if (lang && !is_asr && strcmp(metric, "aas")) return qa_cli_usage_error(argv[0], "--lang applies to wer, cer and aas only");
+    if (!lang) lang = "en";
+    if (!norm) norm = "none";
     qa_metric_opts o = qa_metric_opts_default();
     if (!strcmp(lang, "en")) o.lang = QA_LANG_EN;
     else if (!strcmp(lang, "zh")) o.lang = QA_LANG_ZH;
