@@ -335,6 +335,16 @@ static void test_input_errors(qa_t *t) {
     CHECK_OK(t, qa_score_input_read_results(&in, j));
     CHECK(t, in.ngroups == 2 && in.groups[0].n == 2 && in.groups[1].ref[0].nref == 2);
     qa_score_input_free(&in);
+    /* the JSON-list form the Qwen-Audio scripts json.dump */
+    write_file(j, " [{\"gt\": \"a\", \"response\": \"a\", \"source\": \"s1\"},\n {\"gt\": [\"b\"], \"response\": \"c\"}]\n");
+    CHECK_OK(t, qa_score_input_read_results(&in, j));
+    CHECK(t, in.ngroups == 2 && in.groups[0].n == 1 && in.groups[1].n == 1 && !strcmp(in.groups[1].source, ""));
+    qa_score_input_free(&in);
+    write_file(j, "[{\"gt\": \"a\", \"response\": \"a\"},\n {\"gt\": \"a\"}]\n");
+    CHECK_STATUS(t, qa_score_input_read_results(&in, j), QA_ERR_FORMAT);
+    CHECK(t, strstr(qa_error_message(), "item 2") != NULL);
+    write_file(j, "[{\"gt\": \"a\", \"response\": \"a\"},\n {\"gt\": \"a\",\n");
+    CHECK_STATUS(t, qa_score_input_read_results(&in, j), QA_ERR_FORMAT);
     write_file(j, "{\"gt\": \"a\", \"response\": \"a\"}\n{\"gt\": \"a\", \"response\": 3}\n");
     CHECK_STATUS(t, qa_score_input_read_results(&in, j), QA_ERR_FORMAT);
     CHECK(t, strstr(qa_error_message(), "res.jsonl:2") != NULL);
