@@ -2,6 +2,7 @@
  * (see score_input.h). */
 #include "eval/score_input.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,21 +129,23 @@ qa_status qa_score_input_read_pair(qa_score_input *in, const char *hyp_path, con
     return st;
 }
 
-static qa_status json_str(qa_score_input *in, const cJSON *v, const char *path, size_t line, const char *key,
-                          const char **out) {
+/* `where` names the object in messages: "FILE:LINE" (jsonl) or "FILE item N" (JSON list) */
+static qa_status json_str(qa_score_input *in, const cJSON *v, const char *where, const char *key, const char **out) {
     if (!cJSON_IsString(v) || !v->valuestring)
-        return qa_error(QA_ERR_FORMAT, "%s:%zu: \"%s\" must be a string", path, line, key);
+        return qa_error(QA_ERR_FORMAT, "%s: \"%s\" must be a string", where, key);
     char *s = strdup(v->valuestring);
     qa_status st = own(in, s);
     if (st) return st;
-    if (!valid_utf8(s, strlen(s))) return qa_error(QA_ERR_FORMAT, "%s:%zu: \"%s\" is not valid UTF-8", path, line, key);
+    if (!valid_utf8(s, strlen(s))) return qa_error(QA_ERR_FORMAT, "%s: \"%s\" is not valid UTF-8", where, key);
     *out = s;
     return QA_OK;
 }
 
-/* one result object (a jsonl line or an item of a JSON list); `where` names it in errors */
-static qa_status add_result(qa_score_input *in, const cJSON *o, const char *path, size_t line) {
-    if (!cJSON_IsObject(o)) return qa_error(QA_ERR_FORMAT, "%s:%zu: not a JSON object", path, line);
+/* one result object (a jsonl line or an item of a JSON list) */
+static qa_status add_result(qa_score_input *in, const cJSON *o, const char *path, size_t n, int item) {
+    char where[4200];
+    snprintf(where, sizeof where, item ? "%s item %zu" : "%s:%zu", path, n);
+    if (!cJSON_IsObject(o)) return qa_error(QA_ERR_FORMAT, "%s: not a JSON object", where);
     const cJSON *gt = cJSON_GetObjectItemCaseSensitive(o, "gt");
     const cJSON *resp = cJSON_GetObjectItemCaseSensitive(o, "response");
     const cJSON *src = cJSON_GetObjectItemCaseSensitive(o, "source");
@@ -150,17 +153,17 @@ static qa_status add_result(qa_score_input *in, const cJSON *o, const char *path
     const char **refs = NULL;
     int nref;
     qa_status st = QA_OK;
-    if (!gt || !resp) return qa_error(QA_ERR_FORMAT, "%s:%zu: \"gt\" and \"response\" are required", path, line);
-    if ((st = json_str(in, resp, path, line, "response", &hyp))) return st;
-    if (src && (st = json_str(in, src, path, line, "source", &source))) return st;
+    if (!gt || !resp) return qa_error(QA_ERR_FORMAT, "%s: \"gt\" and \"response\" are required", where);
+    if ((st = json_str(in, resp, where, "response", &hyp))) return st;
+    if (src && (st = json_str(in, src, where, "source", &source))) return st;
     nref = cJSON_IsArray(gt) ? cJSON_GetArraySize(gt) : 1;
-    if (nref < 1) return qa_error(QA_ERR_FORMAT, "%s:%zu: \"gt\" is an empty list", path, line);
+    if (nref < 1) return qa_error(QA_ERR_FORMAT, "%s: \"gt\" is an empty list", where);
     refs = malloc((size_t)nref * sizeof *refs);
     if ((st = own(in, (void *)refs))) return st;
     if (cJSON_IsArray(gt)) {
-        for (int k = 0; k < nref && !st; k++) st = json_str(in, cJSON_GetArrayItem(gt, k), path, line, "gt[]", &refs[k]);
+        for (int k = 0; k < nref && !st; k++) st = json_str(in, cJSON_GetArrayItem(gt, k), where, "gt[]", &refs[k]);
     } else {
-        st = json_str(in, gt, path, line, "gt", &refs[0]);
+        st = json_str(in, gt, where, "gt", &refs[0]);
     }
     qa_score_group *g = NULL;
     if (!st) st = group_for(in, source, &g);
@@ -191,10 +194,7 @@ qa_status qa_score_input_read_results(qa_score_input *in, const char *path) {
         if (!st)
             cJSON_ArrayForEach(it, arr) {
                 k++;
-                if ((st = add_result(in, it, path, k))) {
-                    st = qa_error_wrap(st, "(item %zu of the list)", k);
-                    break;
-                }
+                if ((st = add_result(in, it, path, k, 1))) break;
             }
         cJSON_Delete(arr);
     } else {
@@ -205,7 +205,7 @@ qa_status qa_score_input_read_results(qa_score_input *in, const char *path) {
             if (!*l) continue; /* blank lines are allowed */
             cJSON *o = cJSON_Parse(l);
             if (!o) st = qa_error(QA_ERR_FORMAT, "%s:%zu: not a JSON object", path, i + 1);
-            else st = add_result(in, o, path, i + 1);
+            else st = add_result(in, o, path, i + 1, 0);
             cJSON_Delete(o);
         }
     }
