@@ -13,7 +13,7 @@
 #include "eval/score_input.h"
 
 static const char *const kMetrics[] = {"wer", "cer", "bleu", "cider", "rouge", "coco-bleu", "acc",
-                                       "acc-yesno", "map", "aas", "spice", "spider", NULL};
+                                       "acc-yesno", "map", "nsynth-instrument", "aas", "spice", "spider", NULL};
 
 static cJSON *result_json(const qa_metric_result *r, int with_metric) {
     cJSON *o = cJSON_CreateObject();
@@ -49,11 +49,11 @@ static qa_status score_group(qa_metric_result *r, const char *metric, const qa_m
 }
 
 static int run(int argc, char **argv) {
-    const char *metric = NULL, *lang = "en", *tokenize = NULL, *norm = "none", *hyp = NULL, *ref = NULL,
+    const char *metric = NULL, *lang = NULL, *tokenize = NULL, *norm = NULL, *hyp = NULL, *ref = NULL,
                *results = NULL, *out = NULL;
     qa_cli_opt opts[] = {
         {"-m", "--metric", QA_OPT_STR, &metric, "NAME",
-         "wer|cer|bleu|cider|rouge|coco-bleu|acc|acc-yesno|map|aas|spice|spider"},
+         "wer|cer|bleu|cider|rouge|coco-bleu|acc|acc-yesno|map|nsynth-instrument|aas|spice|spider"},
         {NULL, "--lang", QA_OPT_STR, &lang, "en|zh", "wer/cer/aas: zh scores characters (default en)"},
         {NULL, "--tokenize", QA_OPT_STR, &tokenize, "13a|zh|none",
          "bleu tokenizer (default 13a; with --results, zh for *_zh_* target sources)"},
@@ -70,7 +70,14 @@ static int run(int argc, char **argv) {
     int known = 0;
     for (int k = 0; kMetrics[k]; k++) known |= !strcmp(kMetrics[k], metric);
     if (!known)
-        return qa_cli_usage_error(argv[0], "unknown metric '%s' (wer, cer, bleu, cider, rouge, coco-bleu, acc, acc-yesno, map, aas, spice, spider)", metric);
+        return qa_cli_usage_error(argv[0], "unknown metric '%s' (wer, cer, bleu, cider, rouge, coco-bleu, acc, acc-yesno, map, nsynth-instrument, aas, spice, spider)", metric);
+    /* an option that the metric does not use is a mistake worth reporting, not ignoring */
+    int is_asr = !strcmp(metric, "wer") || !strcmp(metric, "cer");
+    if (norm && !is_asr) return qa_cli_usage_error(argv[0], "--normalizer applies to wer and cer only");
+    if (tokenize && strcmp(metric, "bleu")) return qa_cli_usage_error(argv[0], "--tokenize applies to bleu only");
+    if (lang && !is_asr && strcmp(metric, "aas")) return qa_cli_usage_error(argv[0], "--lang applies to wer, cer and aas only");
+    if (!lang) lang = "en";
+    if (!norm) norm = "none";
     qa_metric_opts o = qa_metric_opts_default();
     if (!strcmp(lang, "en")) o.lang = QA_LANG_EN;
     else if (!strcmp(lang, "zh")) o.lang = QA_LANG_ZH;

@@ -45,7 +45,15 @@ qa_status qa_metric_bleu(qa_metric_result *r, const qa_metric_opts *o, const cha
         if ((st = tokens(&ids, in, &buf, hyp[i], o->tokenize))) break;
         if ((st = qa_ngram_bag_build(&hb, tab, ids.v, ids.n, 4))) break;
         long hl = (long)ids.n, best = -1;
+        /* sacrebleu 2.x drops empty ("") references of a line (ragged multi-reference files);
+         * when all are empty we keep one empty reference as 1.5.1 does (2.x raises instead) */
+        int nonempty = 0;
+        for (int k = 0; k < ref[i].nref; k++) nonempty += ref[i].ref[k][0] != 0;
         for (int k = 0; k < ref[i].nref && !st; k++) {
+            if (nonempty && ref[i].ref[k][0] == 0) {
+                rb[k].n = 0; /* an empty bag: matches nothing, and no length */
+                continue;
+            }
             if ((st = tokens(&ids, in, &buf, ref[i].ref[k], o->tokenize))) break;
             st = qa_ngram_bag_build(&rb[k], tab, ids.v, ids.n, 4);
             long rl = (long)ids.n;

@@ -57,7 +57,7 @@ qa_status qa_text_remove_sp(qa_strbuf *dst, const char *s, qa_lang lang) {
 
 /* remove_sp -> normaliser -> lower -> token ids (words or characters) */
 static qa_status asr_tokens(qa_word_ids *ids, qa_interner *in, qa_strbuf *b1, qa_strbuf *b2, qa_strbuf *b3,
-                            const char *s, const qa_metric_opts *o, int chars) {
+                            const char *s, const qa_metric_opts *o, qa_normalizer *nz, int chars) {
     qa_strbuf_clear(b1);
     qa_strbuf_clear(b2);
     qa_strbuf_clear(b3);
@@ -67,7 +67,7 @@ static qa_status asr_tokens(qa_word_ids *ids, qa_interner *in, qa_strbuf *b1, qa
     const char *t = b1->s ? b1->s : "";
     size_t tn = b1->len;
     if (o->normalizer != QA_NORM_NONE) {
-        if ((st = qa_normalize_whisper(b2, t, o->normalizer))) return st;
+        if ((st = qa_normalizer_apply(nz, b2, t))) return st;
         t = b2->s ? b2->s : "";
         tn = b2->len;
     }
@@ -83,12 +83,13 @@ qa_status qa_metric_wer(qa_metric_result *r, const qa_metric_opts *o, int cer, c
     if (!in) return qa_error(QA_ERR_NOMEM, "out of memory");
     qa_word_ids hi = {0}, ri = {0};
     qa_strbuf b1 = {0}, b2 = {0}, b3 = {0};
-    qa_status st = QA_OK;
+    qa_normalizer *nz = NULL;
+    qa_status st = qa_normalizer_new(&nz, o->normalizer);
     int chars = cer || o->lang == QA_LANG_ZH;
     double errors = 0, ref_len = 0;
     for (size_t i = 0; i < n && !st; i++) {
-        if ((st = asr_tokens(&ri, in, &b1, &b2, &b3, ref[i].ref[0], o, chars))) break;
-        if ((st = asr_tokens(&hi, in, &b1, &b2, &b3, hyp[i], o, chars))) break;
+        if ((st = asr_tokens(&ri, in, &b1, &b2, &b3, ref[i].ref[0], o, nz, chars))) break;
+        if ((st = asr_tokens(&hi, in, &b1, &b2, &b3, hyp[i], o, nz, chars))) break;
         size_t d = qa_edit_distance(ri.v, ri.n, hi.v, hi.n);
         if (d == (size_t)-1) { st = qa_error(QA_ERR_NOMEM, "out of memory in the edit distance"); break; }
         errors += (double)d;
@@ -100,6 +101,7 @@ qa_status qa_metric_wer(qa_metric_result *r, const qa_metric_opts *o, int cer, c
     qa_strbuf_free(&b2);
     qa_strbuf_free(&b3);
     qa_interner_free(in);
+    qa_normalizer_free(nz);
     if (st) return st;
     /* the reference divides by zero on an all-empty reference; we report null instead */
     if (ref_len > 0) {

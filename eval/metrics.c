@@ -39,8 +39,16 @@ qa_status qa_metric_compute(qa_metric_result *r, const char *metric, const qa_me
     if (!strcmp(metric, "acc")) return qa_metric_acc(r, 0, hyp, ref, n);
     if (!strcmp(metric, "acc-yesno")) return qa_metric_acc(r, 1, hyp, ref, n);
     if (!strcmp(metric, "map")) return qa_metric_map(r, hyp, ref, n);
+    if (!strcmp(metric, "nsynth-instrument")) { /* the same parse; the instrument accuracy as the value */
+        qa_status st = qa_metric_map(r, hyp, ref, n);
+        if (st) return st;
+        r->metric = "nsynth-instrument";
+        r->value = r->parts[0].value; /* instrument_acc */
+        r->is_null = n == 0;
+        return QA_OK;
+    }
     if (!strcmp(metric, "aas")) return qa_metric_aas(r, o, hyp, ref, n);
     return qa_error(QA_ERR_ARG,
-                    "unknown metric '%s' (wer, cer, bleu, cider, rouge, coco-bleu, acc, acc-yesno, map, aas, spice, spider)",
+                    "unknown metric '%s' (wer, cer, bleu, cider, rouge, coco-bleu, acc, acc-yesno, map, nsynth-instrument, aas, spice, spider)",
                     metric);
 }

@@ -53,7 +53,7 @@ void qa_metric_result_init(qa_metric_result *r, const char *metric, size_t n);
 void qa_metric_result_part(qa_metric_result *r, const char *name, double value);
 void qa_metric_result_part_null(qa_metric_result *r, const char *name);
 
-/* Dispatch by name: wer cer bleu cider rouge coco-bleu acc acc-yesno map aas. "spice"/"spider"
+/* Dispatch by name: wer cer bleu cider rouge coco-bleu acc acc-yesno map nsynth-instrument aas. "spice"/"spider"
  * are handled by the CLI (external jar). Unknown name -> QA_ERR_ARG. */
 qa_status qa_metric_compute(qa_metric_result *r, const char *metric, const qa_metric_opts *o,
                             const char *const *hyp, const qa_refset *ref, size_t n);

@@ -34,6 +34,17 @@ void qa_ngram_table_free(qa_ngram_table *t) {
 
 size_t qa_ngram_table_size(const qa_ngram_table *t) { return t->count; }
 
+/* multiply-xorshift over the 5 ints of a key: much cheaper than a byte-wise hash */
+static size_t key_hash(const int32_t *key) {
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (int k = 0; k <= QA_NGRAM_MAX; k++) {
+        h ^= (uint32_t)key[k];
+        h *= 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 31;
+    }
+    return (size_t)h;
+}
+
 static int table_grow(qa_ngram_table *t) {
     size_t cap = t->cap * 2;
     ngram_slot *s = malloc(cap * sizeof *s);
@@ -41,7 +52,7 @@ static int table_grow(qa_ngram_table *t) {
     for (size_t i = 0; i < cap; i++) s[i].id = -1;
     for (size_t i = 0; i < t->cap; i++) {
         if (t->slots[i].id < 0) continue;
-        size_t j = qa_text_hash(t->slots[i].key, sizeof t->slots[i].key) & (cap - 1);
+        size_t j = key_hash(t->slots[i].key) & (cap - 1);
         while (s[j].id >= 0) j = (j + 1) & (cap - 1);
         s[j] = t->slots[i];
     }
@@ -55,7 +66,7 @@ static int32_t table_id(qa_ngram_table *t, const int32_t *ids, int order) {
     int32_t key[QA_NGRAM_MAX + 1];
     key[0] = order;
     for (int k = 0; k < QA_NGRAM_MAX; k++) key[k + 1] = k < order ? ids[k] : -1;
-    size_t j = qa_text_hash(key, sizeof key) & (t->cap - 1);
+    size_t j = key_hash(key) & (t->cap - 1);
     while (t->slots[j].id >= 0) {
         if (memcmp(t->slots[j].key, key, sizeof key) == 0) return t->slots[j].id;
         j = (j + 1) & (t->cap - 1);
@@ -67,9 +78,21 @@ static int32_t table_id(qa_ngram_table *t, const int32_t *ids, int order) {
     return id;
 }
 
-static int entry_cmp(const void *a, const void *b) {
-    int32_t x = ((const qa_ngram_entry *)a)->id, y = ((const qa_ngram_entry *)b)->id;
-    return (x > y) - (x < y);
+/* shell sort by id: sentences give tens of entries, and qsort's merge sort allocates */
+static void sort_entries(qa_ngram_entry *e, size_t n) {
+    static const size_t gaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
+    for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
+        size_t gap = gaps[g];
+        for (size_t i = gap; i < n; i++) {
+            qa_ngram_entry x = e[i];
+            size_t j = i;
+            while (j >= gap && e[j - gap].id > x.id) {
+                e[j] = e[j - gap];
+                j -= gap;
+            }
+            e[j] = x;
+        }
+    }
 }
 
 qa_status qa_ngram_bag_build(qa_ngram_bag *bag, qa_ngram_table *t, const int32_t *ids, size_t n, int max_n) {
@@ -91,7 +114,7 @@ qa_status qa_ngram_bag_build(qa_ngram_bag *bag, qa_ngram_table *t, const int32_t
         }
     }
     if (bag->n == 0) return QA_OK;
-    qsort(bag->e, bag->n, sizeof *bag->e, entry_cmp);
+    sort_entries(bag->e, bag->n);
     size_t w = 0;
     for (size_t r = 1; r < bag->n; r++) {
         if (bag->e[r].id == bag->e[w].id) bag->e[w].count++;

@@ -2,6 +2,7 @@
  * (see score_input.h). */
 #include "eval/score_input.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,16 +129,46 @@ qa_status qa_score_input_read_pair(qa_score_input *in, const char *hyp_path, con
     return st;
 }
 
-static qa_status json_str(qa_score_input *in, const cJSON *v, const char *path, size_t line, const char *key,
-                          const char **out) {
+/* `where` names the object in messages: "FILE:LINE" (jsonl) or "FILE item N" (JSON list) */
+static qa_status json_str(qa_score_input *in, const cJSON *v, const char *where, const char *key, const char **out) {
     if (!cJSON_IsString(v) || !v->valuestring)
-        return qa_error(QA_ERR_FORMAT, "%s:%zu: \"%s\" must be a string", path, line, key);
+        return qa_error(QA_ERR_FORMAT, "%s: \"%s\" must be a string", where, key);
     char *s = strdup(v->valuestring);
     qa_status st = own(in, s);
     if (st) return st;
-    if (!valid_utf8(s, strlen(s))) return qa_error(QA_ERR_FORMAT, "%s:%zu: \"%s\" is not valid UTF-8", path, line, key);
+    if (!valid_utf8(s, strlen(s))) return qa_error(QA_ERR_FORMAT, "%s: \"%s\" is not valid UTF-8", where, key);
     *out = s;
     return QA_OK;
+}
+
+/* one result object (a jsonl line or an item of a JSON list) */
+static qa_status add_result(qa_score_input *in, const cJSON *o, const char *path, size_t n, int item) {
+    char where[4200];
+    snprintf(where, sizeof where, item ? "%s item %zu" : "%s:%zu", path, n);
+    if (!cJSON_IsObject(o)) return qa_error(QA_ERR_FORMAT, "%s: not a JSON object", where);
+    const cJSON *gt = cJSON_GetObjectItemCaseSensitive(o, "gt");
+    const cJSON *resp = cJSON_GetObjectItemCaseSensitive(o, "response");
+    const cJSON *src = cJSON_GetObjectItemCaseSensitive(o, "source");
+    const char *hyp = NULL, *source = "";
+    const char **refs = NULL;
+    int nref;
+    qa_status st = QA_OK;
+    if (!gt || !resp) return qa_error(QA_ERR_FORMAT, "%s: \"gt\" and \"response\" are required", where);
+    if ((st = json_str(in, resp, where, "response", &hyp))) return st;
+    if (src && (st = json_str(in, src, where, "source", &source))) return st;
+    nref = cJSON_IsArray(gt) ? cJSON_GetArraySize(gt) : 1;
+    if (nref < 1) return qa_error(QA_ERR_FORMAT, "%s: \"gt\" is an empty list", where);
+    refs = malloc((size_t)nref * sizeof *refs);
+    if ((st = own(in, (void *)refs))) return st;
+    if (cJSON_IsArray(gt)) {
+        for (int k = 0; k < nref && !st; k++) st = json_str(in, cJSON_GetArrayItem(gt, k), where, "gt[]", &refs[k]);
+    } else {
+        st = json_str(in, gt, where, "gt", &refs[0]);
+    }
+    qa_score_group *g = NULL;
+    if (!st) st = group_for(in, source, &g);
+    if (!st) st = group_add(g, hyp, refs, nref);
+    return st;
 }
 
 qa_status qa_score_input_read_results(qa_score_input *in, const char *path) {
@@ -146,45 +177,37 @@ qa_status qa_score_input_read_results(qa_score_input *in, const char *path) {
     size_t len, n = 0;
     qa_status st = qa_file_read_all(path, &buf, &len);
     if (!st) st = own(in, buf);
-    if (!st) st = split_lines(buf, len, path, &lines, &n);
-    for (size_t i = 0; i < n && !st; i++) {
-        const char *l = lines[i];
-        while (*l == ' ' || *l == '\t') l++;
-        if (!*l) continue; /* blank lines are allowed */
-        cJSON *o = cJSON_Parse(l);
-        if (!o || !cJSON_IsObject(o)) {
-            cJSON_Delete(o);
-            st = qa_error(QA_ERR_FORMAT, "%s:%zu: not a JSON object", path, i + 1);
-            break;
+    const char *first = buf;
+    while (!st && (*first == ' ' || *first == '\t' || *first == '\n' || *first == '\r')) first++;
+    if (!st && *first == '[') {
+        /* the reference harness' json.dump(list) form: one JSON list of result objects */
+        if (!valid_utf8(buf, len)) st = qa_error(QA_ERR_FORMAT, "%s: invalid UTF-8", path);
+        cJSON *arr = st ? NULL : cJSON_Parse(buf);
+        if (!st && !cJSON_IsArray(arr)) {
+            const char *e = cJSON_GetErrorPtr();
+            size_t line = 1;
+            for (const char *p = buf; e && p < e && *p; p++) line += *p == '\n';
+            st = qa_error(QA_ERR_FORMAT, "%s:%zu: not a valid JSON list of results", path, line);
         }
-        const cJSON *gt = cJSON_GetObjectItemCaseSensitive(o, "gt");
-        const cJSON *resp = cJSON_GetObjectItemCaseSensitive(o, "response");
-        const cJSON *src = cJSON_GetObjectItemCaseSensitive(o, "source");
-        const char *hyp = NULL, *source = "";
-        const char **refs = NULL;
-        int nref = 0;
-        if (!gt || !resp) st = qa_error(QA_ERR_FORMAT, "%s:%zu: \"gt\" and \"response\" are required", path, i + 1);
-        if (!st) st = json_str(in, resp, path, i + 1, "response", &hyp);
-        if (!st && src) st = json_str(in, src, path, i + 1, "source", &source);
-        if (!st) {
-            nref = cJSON_IsArray(gt) ? cJSON_GetArraySize(gt) : 1;
-            if (nref < 1) st = qa_error(QA_ERR_FORMAT, "%s:%zu: \"gt\" is an empty list", path, i + 1);
-        }
-        if (!st) {
-            refs = malloc((size_t)nref * sizeof *refs);
-            st = own(in, (void *)refs);
-        }
-        if (!st) {
-            if (cJSON_IsArray(gt)) {
-                for (int k = 0; k < nref && !st; k++) st = json_str(in, cJSON_GetArrayItem(gt, k), path, i + 1, "gt[]", &refs[k]);
-            } else {
-                st = json_str(in, gt, path, i + 1, "gt", &refs[0]);
+        size_t k = 0;
+        const cJSON *it;
+        if (!st)
+            cJSON_ArrayForEach(it, arr) {
+                k++;
+                if ((st = add_result(in, it, path, k, 1))) break;
             }
+        cJSON_Delete(arr);
+    } else {
+        if (!st) st = split_lines(buf, len, path, &lines, &n);
+        for (size_t i = 0; i < n && !st; i++) {
+            const char *l = lines[i];
+            while (*l == ' ' || *l == '\t') l++;
+            if (!*l) continue; /* blank lines are allowed */
+            cJSON *o = cJSON_Parse(l);
+            if (!o) st = qa_error(QA_ERR_FORMAT, "%s:%zu: not a JSON object", path, i + 1);
+            else st = add_result(in, o, path, i + 1, 0);
+            cJSON_Delete(o);
         }
-        qa_score_group *g = NULL;
-        if (!st) st = group_for(in, source, &g);
-        if (!st) st = group_add(g, hyp, refs, nref);
-        cJSON_Delete(o);
     }
     if (!st && in->ngroups == 0) st = qa_error(QA_ERR_FORMAT, "%s: no result lines", path);
     free(lines);

@@ -1,6 +1,7 @@
 /* eval/score_input: reads what `qaudio score` scores: a hypothesis file and a reference file
- * (one item per line, several references TAB-separated), or a results jsonl of the reference
- * harness ({"gt": str | [str...], "response": str, "source": str} per line), grouped by source.
+ * (one item per line, several references TAB-separated), or the results of the reference
+ * harness ({"gt": str | [str...], "response": str, "source": str}: one object per line, or the
+ * single JSON list that the Qwen-Audio eval scripts json.dump), grouped by source.
  *
  *   qa_score_input in;
  *   if ((s = qa_score_input_read_pair(&in, "hyp.txt", "ref.txt"))) ...   // one group ""

@@ -221,11 +221,9 @@ qa_status qa_text_split_ids(qa_word_ids *dst, qa_interner *in, const char *s, si
         if (qa_text_is_space(cp)) continue;
         size_t end = i;
         while (i < n) {
-            size_t here = i;
             cp = qa_utf8_next(s, n, &i);
             if (qa_text_is_space(cp)) break;
             end = i;
-            (void)here;
         }
         int32_t id = qa_interner_id(in, s + start, end - start);
         if (id < 0) return qa_error(QA_ERR_NOMEM, "out of memory interning tokens");

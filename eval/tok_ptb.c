@@ -6,7 +6,9 @@
  *   - lower-case (utf8proc simple mapping); split on whitespace;
  *   - peel leading  " ' ` ( [ {  and trailing  . , ! ? ; : " ' ) ] }  and "..." off each chunk;
  *     a trailing '.' stays on chunks that have another '.' inside (u.s., a.m.);
- *   - split clitics at the end of a word: n't 's 're 've 'll 'd 'm (PTB: "don't" -> do n't);
+ *   - split clitics at the end of a word: n't 's 're 've 'll 'd 'm (PTB: "don't" -> do n't), and
+ *     cannot gonna gotta wanna gimme lemme -> can not, gon na, ... as PTBLexer does;
+ *   - Unicode quotes, en/em dashes and the ellipsis become their ASCII forms first (ptb3Escaping);
  *   - split commas, semicolons and '!'/'?' inside a chunk unless between digits;
  *   - a leading '$' and a trailing '%' become tokens;
  *   - brackets become -lrb- -rrb- -lsb- -rsb- -lcb- -rcb- (kept: after lower-casing they no
@@ -45,9 +47,19 @@ static qa_status emit(qa_strbuf *dst, const char *t, size_t n) {
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
+/* PTB splits these words in two (PTBLexer) */
+static const char *const kSplitWords[][2] = {{"cannot", "can not"}, {"gonna", "gon na"}, {"gotta", "got ta"},
+                                             {"wanna", "wan na"}, {"gimme", "gim me"}, {"lemme", "lem me"}};
+
 /* the middle of a chunk: splits clitics and inner , ; ! ? (not between digits) */
 static qa_status emit_core(qa_strbuf *dst, const char *t, size_t n) {
     qa_status st = QA_OK;
+    for (size_t k = 0; k < sizeof kSplitWords / sizeof kSplitWords[0]; k++)
+        if (strlen(kSplitWords[k][0]) == n && !memcmp(t, kSplitWords[k][0], n)) {
+            const char *sp = strchr(kSplitWords[k][1], ' ');
+            st = emit(dst, kSplitWords[k][1], (size_t)(sp - kSplitWords[k][1]));
+            return st ? st : emit(dst, sp + 1, strlen(sp + 1));
+        }
     size_t start = 0;
     for (size_t i = 0; i < n && !st; i++) {
         char c = t[i];
@@ -114,10 +126,31 @@ static qa_status chunk(qa_strbuf *dst, const char *t, size_t n) {
     return st;
 }
 
+/* Stanford's ptb3Escaping turns Unicode quotes, dashes and the ellipsis into the ASCII forms
+ * of its drop list; map them before the ASCII rules ("dog’s" -> "dog's") */
+static qa_status ascii_punct(qa_strbuf *dst, const char *s, size_t n) {
+    qa_status st = QA_OK;
+    for (size_t i = 0; i < n && !st;) {
+        size_t b = i;
+        uint32_t c = qa_utf8_next(s, n, &i);
+        switch (c) {
+        case 0x2019: st = qa_strbuf_putc(dst, '\''); break;        /* right single quote / apostrophe */
+        case 0x2018: st = qa_strbuf_putc(dst, '`'); break;         /* left single quote */
+        case 0x201C: case 0x201D: st = qa_strbuf_putc(dst, '"'); break;
+        case 0x2013: case 0x2014: st = qa_strbuf_puts(dst, " -- "); break;
+        case 0x2026: st = qa_strbuf_puts(dst, " ... "); break;
+        default: st = qa_strbuf_putn(dst, s + b, i - b);
+        }
+    }
+    return st;
+}
+
 qa_status qa_ptb_tokenize(qa_strbuf *dst, const char *s) {
-    qa_strbuf low = {0};
+    qa_strbuf low = {0}, asc = {0};
     qa_strbuf out = {0};
-    qa_status st = qa_text_lower(&low, s, strlen(s));
+    qa_status st = qa_text_lower(&asc, s, strlen(s));
+    if (!st) st = ascii_punct(&low, asc.s ? asc.s : "", asc.len);
+    qa_strbuf_free(&asc);
     const char *p = low.s ? low.s : "";
     size_t n = low.len, i = 0;
     while (i < n && !st) {

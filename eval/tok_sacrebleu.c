@@ -126,11 +126,9 @@ static qa_status regexp_post(qa_strbuf *dst, const char *s, size_t n, qa_strbuf 
         if (qa_text_is_space(cp)) continue;
         size_t end = i;
         while (i < an) {
-            size_t here = i;
             cp = qa_utf8_next(a, an, &i);
             if (qa_text_is_space(cp)) break;
             end = i;
-            (void)here;
         }
         if (!first) st = qa_strbuf_putc(dst, ' ');
         if (!st) st = qa_strbuf_putn(dst, a + start, end - start);
