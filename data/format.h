@@ -72,6 +72,10 @@ typedef struct {
     char **audio_ref; /* (n_audio) the path as written in the record */
     size_t n_audio, cap_audio;
     qa_task task;
+    /* 1: adjacent TEXT segments with the same loss flag are encoded as one string (pre-training:
+     * the reference encodes the whole prompt + target at once); 0: each segment alone (chat: the
+     * reference encodes role, "\n" and content separately) */
+    int merge_text;
 } qa_rendered;
 
 void qa_rendered_init(qa_rendered *r);
