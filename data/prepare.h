@@ -32,13 +32,15 @@ typedef struct {
     int workers;
     int skip_bad;             /* rejected records do not fail the run */
     int no_truncate;          /* audio longer than 30 s is rejected instead of truncated */
+    int feature_deflate;      /* deflate level of the features, 0 = uncompressed (see shard.h) */
     qa_pretrain_mask pretrain_mask;
     qa_pretrain_opts pretrain;
     qa_chat_opts chat;
     int progress;             /* progress lines on stderr */
 } qa_prepare_opts;
 
-/* pretrain/chat auto-detected, 1000 samples per shard, mel, 1 worker, default masks, progress on */
+/* pretrain/chat auto-detected, 1000 samples per shard, mel, features deflate level 1, 1 worker, default
+ * masks, progress on */
 extern const qa_prepare_opts qa_prepare_opts_default;
 
 typedef struct {

@@ -21,7 +21,7 @@
 #include "data/tokenizer.h"
 
 const qa_prepare_opts qa_prepare_opts_default = {
-    .format = QA_PREPARE_AUTO, .shard_samples = 1000, .features = QA_FEAT_MEL, .workers = 1,
+    .format = QA_PREPARE_AUTO, .shard_samples = 1000, .features = QA_FEAT_MEL, .workers = 1, .feature_deflate = 1,
     .pretrain_mask = {.start_tag = 0, .audio_lang = 1, .task_tag = 0, .question = 0, .text_lang = 0,
                       .timestamps_tag = 0, .instruction = 0, .target = 1, .eos = 1},
     .pretrain = {.srwt_min_silence = 0.01}, .chat = {.mask = QA_CHAT_MASK_ASSISTANT, .default_system = NULL},
@@ -214,7 +214,7 @@ static qa_status write_item(out_t *ot, item_t *it, qa_prepare_stats *st)
         char path[4096];
         snprintf(path, sizeof path, "%s/shard-%05d.h5", o->out_dir, ot->shard_no);
         const char *fmt = o->format == QA_PREPARE_CHAT ? "chat" : o->format == QA_PREPARE_PRETRAIN ? "pretrain" : "auto";
-        if ((s = qa_shard_writer_open(&ot->w, path, o->features, fmt))) return s;
+        if ((s = qa_shard_writer_open(&ot->w, path, o->features, fmt, o->feature_deflate))) return s;
     }
     qa_shard_sample smp = {.ids = it->ids.ids, .labels = it->labels.ids, .n_tokens = (int64_t)it->ids.n,
                            .task = it->task, .record = it->line, .record_len = it->len, .n_audio = it->n_audio,

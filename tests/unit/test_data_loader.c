@@ -26,7 +26,7 @@ static int32_t label_value(int64_t g, int t) { return t % 3 == 0 ? -100 : id_val
 static qa_status write_synth(const char *path, int64_t g0, int64_t n, qa_feat_kind kind)
 {
     qa_shard_writer *w;
-    qa_status s = qa_shard_writer_open(&w, path, kind, "test");
+    qa_status s = qa_shard_writer_open(&w, path, kind, "test", g0 ? 0 : 1);
     if (s) return s;
     float *feat = malloc(sizeof(float) * 80 * FULL);
     int32_t ids[64], lab[64];
@@ -235,7 +235,10 @@ static void test_shard_errors(qa_t *t)
     /* an interrupted writer leaves no file under the final name */
     qa_shard_writer *w;
     dir_path(p, sizeof p, "aborted.h5");
-    CHECK_OK(t, qa_shard_writer_open(&w, p, QA_FEAT_MEL, "test"));
+    CHECK_OK(t, qa_shard_writer_open(&w, p, QA_FEAT_MEL, "test", 1));
+    qa_shard_writer_abort(w);
+    CHECK_STATUS(t, qa_shard_writer_open(&w, p, QA_FEAT_MEL, "test", 10), QA_ERR_ARG);
+    CHECK_OK(t, qa_shard_writer_open(&w, p, QA_FEAT_MEL, "test", 0));
     qa_shard_writer_abort(w);
     CHECK(t, file_size(p) < 0);
 }

@@ -181,6 +181,7 @@ static void test_roundtrip(qa_t *t)
     CHECK(t, st.samples == 8 && st.shards == 3 && st.rejected == 3);
     o.out_dir = tmp(out2, sizeof out2, "rt2");
     o.workers = 3;
+    o.feature_deflate = 0;
     o.shard_samples = 5;
     CHECK_OK(t, qa_prepare_run(&o, &st));
     CHECK(t, st.samples == 8 && st.shards == 2);
