@@ -112,7 +112,7 @@ build/fuzz/bin/%: tests/fuzz/%.c
 	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang CXX=clang++ OPT="-O1 -g -fsanitize=fuzzer-no-link" \
 	    SANITIZE=address,undefined build/fuzz/libqaudio.a
 	@mkdir -p $(dir $@)
-	clang $(CPPFLAGS) -Ibuild/fuzz/gen -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined $< build/fuzz/libqaudio.a $(LDLIBS) -o $@
+	clang $(CPPFLAGS) -Ibuild/fuzz/gen -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -fsanitize-link-c++-runtime $< build/fuzz/libqaudio.a $(LDLIBS) -o $@
 fuzz: deps
 	@$(MAKE) --no-print-directory fuzz-run
 fuzz-run: $(FUZZ_BIN)
