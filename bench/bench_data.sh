@@ -34,9 +34,16 @@ for w in 1 2; do
   echo "qaudio prepare, $N x 10 s, $w worker(s): $hpm audio h/min"
   [ "$w" = 1 ] && q1=$hpm
 done
+t0=$(date +%s.%N)
+"$QAUDIO" prepare -q -m "$W/m.jsonl" -o "$W/out0" -t "$TOK" --shard-samples 50 --feature-deflate 0
+t1=$(date +%s.%N)
+awk -v h="$hours" -v a="$t0" -v b="$t1" -v n="$N" 'BEGIN { printf "qaudio prepare, %d x 10 s, 1 worker, --feature-deflate 0: %.2f audio h/min\n", n, h / ((b - a) / 60) }'
+echo "shard bytes: deflate 1: $(cat "$W"/out1/*.h5 | wc -c), uncompressed: $(cat "$W"/out0/*.h5 | wc -c)"
 l=$("$BUILD/bench/bench_data" "$W/out1" 3)
-echo "$l" | grep -v '^QAUDIO_LOADER_SPS'
+echo "$l" | grep -v '^QAUDIO_LOADER_SPS' | sed 's/^/deflate 1: /'
 qsps=$(echo "$l" | awk '/^QAUDIO_LOADER_SPS/ {print $2}')
+"$BUILD/bench/bench_data" "$W/out0" 3 | grep -v '^QAUDIO_LOADER_SPS' | sed 's/^/uncompressed: /'
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (other jobs share the 2 cores: figures are noisy)"
 if t=$(OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX} "$PY" bench/data_twin.py "$W" "$N" 2>&1); then
   echo "$t" | grep -v '^TORCH_'
   thpm=$(echo "$t" | awk '/^TORCH_PREPARE_HPM/ {print $2}')

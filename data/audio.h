@@ -33,6 +33,10 @@ qa_status qa_audio_load(const char *path, qa_audio *out);
 /* Same from a memory buffer holding a whole file (fuzzing, embedded data); `name` is used in
  * messages. */
 qa_status qa_audio_decode_memory(const void *buf, size_t len, const char *name, qa_audio *out);
+/* qa_audio_decode_memory with a limit on decoded frames (at the source rate; 0 = the default
+ * limit of 6 hours at 192 kHz): a tiny compressed buffer can expand to gigabytes (fuzzing). */
+qa_status qa_audio_decode_memory_max(const void *buf, size_t len, const char *name, int64_t max_frames,
+                                     qa_audio *out);
 /* Frees a.pcm and zeroes the struct; NULL-safe. */
 void qa_audio_free(qa_audio *a);
 /* 1 when the linked libsndfile can decode MP3 (checked through SFC_GET_FORMAT_MAJOR). */
