@@ -32,6 +32,7 @@ typedef struct {
     char *line;
     size_t len;
     long lineno;
+    cJSON *rec;  /* parsed by the main thread (cJSON's parser writes a global error pointer) */
     int ok;
     char reason[512];
     qa_ids ids, labels;
@@ -58,6 +59,7 @@ typedef struct {
 static void item_clear(item_t *it)
 {
     free(it->line);
+    cJSON_Delete(it->rec);
     qa_ids_free(&it->ids);
     qa_ids_free(&it->labels);
     for (int j = 0; j < it->n_audio; j++) free(it->feat ? it->feat[j] : NULL);
@@ -123,11 +125,8 @@ static qa_status do_audio(const qa_prepare_opts *o, qa_mel *mel, const qa_render
 
 static qa_status process(const qa_prepare_opts *o, const qa_tokenizer *tok, qa_mel *mel, item_t *it)
 {
-    cJSON *rec = cJSON_ParseWithLength(it->line, it->len);
-    if (!rec || !cJSON_IsObject(rec)) {
-        cJSON_Delete(rec);
-        return qa_error(QA_ERR_FORMAT, "bad JSON: the line is not one JSON object");
-    }
+    const cJSON *rec = it->rec;
+    if (!rec || !cJSON_IsObject(rec)) return qa_error(QA_ERR_FORMAT, "bad JSON: the line is not one JSON object");
     qa_rendered r;
     qa_rendered_init(&r);
     qa_status s = render(o, &r, rec, -1.0);
@@ -150,7 +149,6 @@ static qa_status process(const qa_prepare_opts *o, const qa_tokenizer *tok, qa_m
     }
     free(span);
     qa_rendered_deinit(&r);
-    cJSON_Delete(rec);
     return s;
 }
 
@@ -342,6 +340,69 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* ---- the block pipeline ---- */
+
+/* Reads up to cap manifest lines into b (parsing the JSON here: cJSON's parser is not thread-safe). */
+static qa_status read_block(qa_manifest *man, block_t *b, int cap)
+{
+    b->n_items = 0;
+    b->next = 0;
+    while (b->n_items < cap) {
+        const char *line;
+        size_t len;
+        long ln;
+        qa_status s = qa_manifest_next(man, &line, &len, &ln);
+        if (s || !line) return s;
+        item_t *it = &b->items[b->n_items++];
+        it->line = strndup(line, len);
+        it->len = len;
+        it->lineno = ln;
+        if (!it->line) return qa_error(QA_ERR_NOMEM, "out of memory");
+        it->rec = cJSON_ParseWithLength(it->line, len);
+    }
+    return QA_OK;
+}
+
+/* Starts up to nw threads on b; returns how many started. */
+static int start_workers(worker_t *ws, pthread_t *th, int nw, block_t *b)
+{
+    int started = 0;
+    for (; started < nw; started++) {
+        ws[started].blk = b;
+        if (pthread_create(&th[started], NULL, worker_main, &ws[started])) break;
+    }
+    return started;
+}
+
+static void join_workers(worker_t *ws, pthread_t *th, int started)
+{
+    (void)ws;
+    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
+}
+
+/* Writes the processed items of b in manifest order, and clears them. */
+static qa_status write_block(out_t *ot, block_t *b, qa_prepare_stats *st)
+{
+    qa_status s = QA_OK;
+    for (int i = 0; i < b->n_items; i++) {
+        item_t *it = &b->items[i];
+        st->records++;
+        if (!s) {
+            if (it->ok) {
+                s = write_item(ot, it, st);
+            } else {
+                st->rejected++;
+                write_rejected(ot, it);
+                if (ot->o->progress)
+                    fprintf(stderr, "prepare: %s line %ld rejected: %s\n", ot->o->manifest, it->lineno, it->reason);
+            }
+        }
+        item_clear(it);
+    }
+    b->n_items = 0;
+    return s;
+}
+
 qa_status qa_prepare_run(const qa_prepare_opts *o, qa_prepare_stats *st)
 {
     memset(st, 0, sizeof *st);
@@ -364,51 +425,30 @@ qa_status qa_prepare_run(const qa_prepare_opts *o, qa_prepare_stats *st)
     int nw = o->workers, cap = 16 * nw;
     worker_t *ws = calloc((size_t)nw, sizeof *ws);
     pthread_t *th = calloc((size_t)nw, sizeof *th);
-    block_t blk = {.o = o, .tok = tok, .items = calloc((size_t)cap, sizeof(item_t))};
-    pthread_mutex_init(&blk.mu, NULL);
-    if (!ws || !th || !blk.items) s = qa_error(QA_ERR_NOMEM, "out of memory");
-    for (int i = 0; !s && i < nw; i++) {
-        ws[i].blk = &blk;
-        s = qa_mel_new(&ws[i].mel);
-    }
+    block_t blk[2] = {{.o = o, .tok = tok, .items = calloc((size_t)cap, sizeof(item_t))},
+                      {.o = o, .tok = tok, .items = calloc((size_t)cap, sizeof(item_t))}};
+    pthread_mutex_init(&blk[0].mu, NULL);
+    pthread_mutex_init(&blk[1].mu, NULL);
+    if (!ws || !th || !blk[0].items || !blk[1].items) s = qa_error(QA_ERR_NOMEM, "out of memory");
+    for (int i = 0; !s && i < nw; i++) s = qa_mel_new(&ws[i].mel);
     if (!s && !(s = qa_atomic_file_open(&rej, rpath))) ot.rej = rej.f;
     int rej_open = ot.rej != NULL;
     double last_report = t0;
-    while (!s) {
-        blk.n_items = 0;
-        blk.next = 0;
-        while (blk.n_items < cap) {
-            const char *line;
-            size_t len;
-            long ln;
-            if ((s = qa_manifest_next(man, &line, &len, &ln)) || !line) break;
-            item_t *it = &blk.items[blk.n_items++];
-            it->line = strndup(line, len);
-            it->len = len;
-            it->lineno = ln;
-            if (!it->line) s = qa_error(QA_ERR_NOMEM, "out of memory");
-        }
-        if (s || blk.n_items == 0) break;
-        int started = 0;
-        if (nw == 1) worker_main(&ws[0]);
-        else
-            for (; started < nw; started++)
-                if (pthread_create(&th[started], NULL, worker_main, &ws[started])) break;
-        for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
-        if (nw > 1 && started == 0) s = qa_error(QA_ERR_INTERNAL, "cannot start worker threads");
-        for (int i = 0; i < blk.n_items; i++) {
-            item_t *it = &blk.items[i];
-            st->records++;
-            if (!s) {
-                if (it->ok) s = write_item(&ot, it, st);
-                else {
-                    st->rejected++;
-                    write_rejected(&ot, it);
-                    if (o->progress) fprintf(stderr, "prepare: %s line %ld rejected: %s\n", o->manifest, it->lineno, it->reason);
-                }
-            }
-            item_clear(it);
-        }
+    /* Pipeline: the workers process block k+1 while this thread writes block k. */
+    int cur = 0;
+    if (!s && !(s = read_block(man, &blk[0], cap)) && blk[0].n_items) {
+        int started = start_workers(ws, th, nw, &blk[0]);
+        join_workers(ws, th, started);
+    }
+    while (!s && blk[cur].n_items > 0) {
+        int nxt = 1 - cur, started = 0;
+        s = read_block(man, &blk[nxt], cap);
+        if (!s && blk[nxt].n_items) started = start_workers(ws, th, nw, &blk[nxt]);
+        qa_status ws_ = write_block(&ot, &blk[cur], st);
+        join_workers(ws, th, started);
+        if (!s) s = ws_;
+        if (!s && blk[nxt].n_items && !started) worker_main(&ws[0]); /* no thread could start: do it here */
+        cur = nxt;
         double t = now_s();
         if (o->progress && t - last_report > 5.0) {
             last_report = t;
@@ -426,11 +466,13 @@ qa_status qa_prepare_run(const qa_prepare_opts *o, qa_prepare_stats *st)
     }
     if (ot.w) qa_shard_writer_abort(ot.w);
     for (int i = 0; ws && i < nw; i++) qa_mel_free(ws[i].mel);
-    for (int i = 0; blk.items && i < cap; i++) item_clear(&blk.items[i]);
-    free(blk.items);
+    for (int b = 0; b < 2; b++) {
+        for (int i = 0; blk[b].items && i < cap; i++) item_clear(&blk[b].items[i]);
+        free(blk[b].items);
+        pthread_mutex_destroy(&blk[b].mu);
+    }
     free(ws);
     free(th);
-    pthread_mutex_destroy(&blk.mu);
     cJSON_Delete(ot.shards);
     free(ot.lens);
     qa_manifest_close(man);
