@@ -20,7 +20,8 @@
  * Usage:
  *   qa_loader_opts o = qa_loader_opts_default; o.batch_size = 8; o.seed = 1;
  *   qa_loader *l; qa_loader_new(&l, paths, n_paths, &o);
- *   const qa_batch *b; while (...) { qa_loader_next(l, &b); ... }   // b valid until the next call
+ *   const qa_batch *b; while (...) { qa_loader_next(l, &b); ... }   // b valid until the next
+ *                                                                    // next/set_position/free
  *   int64_t e, c; qa_loader_get_position(l, &e, &c); ... qa_loader_set_position(l, e, c);
  *   qa_loader_free(l);
  * A loader is used from one thread (plus its own prefetch thread). */
