@@ -262,6 +262,9 @@ static qa_status write_index(out_t *ot, const qa_prepare_stats *st)
     cJSON *root = cJSON_CreateObject();
     cJSON_AddNumberToObject(root, "schema_version", QA_SHARD_SCHEMA);
     cJSON_AddStringToObject(root, "features", o->features == QA_FEAT_MEL ? "mel" : "pcm");
+    cJSON_AddStringToObject(root, "format", o->format == QA_PREPARE_CHAT       ? "chat"
+                                            : o->format == QA_PREPARE_PRETRAIN ? "pretrain"
+                                                                               : "auto");
     cJSON_AddStringToObject(root, "manifest", o->manifest);
     cJSON_AddStringToObject(root, "tokenizer", o->tokenizer);
     cJSON_AddNumberToObject(root, "records", (double)st->records);
