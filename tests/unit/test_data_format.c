@@ -250,13 +250,20 @@ static qa_status render_chat(qa_rendered *r, const char *json, qa_chat_mask mask
     return s;
 }
 
+/* the same dialogue with list-form content (Qwen from_list_format, numbered across the record) */
+static const char *chat_list =
+    "{\"messages\":[{\"role\":\"user\",\"content\":[{\"audio\":\"a.wav\"},{\"text\":\"what does the person say?\"}]},"
+    "{\"role\":\"assistant\",\"content\":\"yes\"},"
+    "{\"role\":\"user\",\"content\":[{\"audio\":\"b.wav\"},{\"text\":\"what does the person say?\"}]},"
+    "{\"role\":\"assistant\",\"content\":\"" EN_SENT_TEXT "\"}]}";
+
 static void test_chat_two_audio(qa_t *t)
 {
     qa_tokenizer *tok = load_tok(t);
     if (!tok) return;
     int span[2] = {5, 4}, n = (int)(sizeof g_chat / sizeof *g_chat);
-    const char *forms[2] = {chat_messages, chat_conversations};
-    for (int f = 0; f < 2; f++)
+    const char *forms[3] = {chat_messages, chat_conversations, chat_list};
+    for (int f = 0; f < 3; f++)
         for (int m = 0; m < 2; m++) {
             qa_rendered r;
             qa_ids ids = {0}, lab = {0};
@@ -306,6 +313,8 @@ static void test_chat_render_and_errors(qa_t *t)
         {"{\"messages\":[{\"role\":\"robot\",\"content\":\"x\"}]}", "unknown role"},
         {"{\"messages\":[]}", "non-empty"},
         {"{\"messages\":[{\"role\":\"user\"}]}", "\"content\""},
+        {"{\"messages\":[{\"role\":\"user\",\"content\":[{\"image\":\"x.png\"}]},{\"role\":\"assistant\",\"content\":\"x\"}]}",
+         "content list"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         CHECK_STATUS(t, render_chat(&r, cases[i].json, QA_CHAT_MASK_ASSISTANT), QA_ERR_FORMAT);
