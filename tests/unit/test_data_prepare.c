@@ -61,7 +61,8 @@ static const char *tokenizer_path(qa_t *t)
     return p;
 }
 
-/* The manifest: 8 good records (lines 1, 2, 5, 7, 9, 11, 12, 13) and 3 bad ones (4, 6, 10). */
+/* The manifest: 9 good records (lines 1, 2, 5, 7, 9, 11, 12, 13, 14: the last without audio) and 3 bad
+ * ones (4, 6, 10). */
 static const char *manifest_lines[] = {
     "{\"audio\":\"w1.wav\",\"task\":\"asr\",\"lang\":\"en\",\"text\":\"hello world\"}",
     "{\"audio\":\"w2.wav\",\"task\":\"aac\",\"text\":\"a tone fades out\"}",
@@ -77,10 +78,11 @@ static const char *manifest_lines[] = {
     "{\"audio\":\"w6.wav\",\"task\":\"mna\",\"pitch\":69,\"velocity\":100,\"instrument\":\"organ\",\"qualities\":[\"dark\"]}",
     "{\"audio\":\"w3.wav\",\"task\":\"ser\",\"text\":\"happy\"}",
     "{\"audio\":\"w2.wav\",\"task\":\"s2tt\",\"lang\":\"en\",\"target_lang\":\"fr\",\"text\":\"bonjour\"}",
+    "{\"conversations\":[{\"from\":\"human\",\"value\":\"no audio here\"},{\"from\":\"gpt\",\"value\":\"fine\"}]}",
 };
-#define N_LINES 13
-#define N_GOOD 8
-static const int good_lines[N_GOOD] = {1, 2, 5, 7, 9, 11, 12, 13};
+#define N_LINES 14
+#define N_GOOD 9
+static const int good_lines[N_GOOD] = {1, 2, 5, 7, 9, 11, 12, 13, 14};
 
 static const char *make_manifest(qa_t *t)
 {
@@ -117,8 +119,8 @@ static void test_rejects(qa_t *t)
     qa_prepare_opts o = opts_for(make_manifest(t), tmp(out, sizeof out, "rej"), tok);
     qa_prepare_stats st;
     CHECK_STATUS(t, qa_prepare_run(&o, &st), QA_ERR_FORMAT);
-    CHECK_MSG(t, strstr(qa_error_message(), "3 of 11 records rejected"), "message: %s", qa_error_message());
-    CHECK(t, st.rejected == 3 && st.records == 11 && st.samples == 8);
+    CHECK_MSG(t, strstr(qa_error_message(), "3 of 12 records rejected"), "message: %s", qa_error_message());
+    CHECK(t, st.rejected == 3 && st.records == 12 && st.samples == 9);
     char *data;
     size_t len;
     snprintf(p, sizeof p, "%s/rejected.jsonl", out);
@@ -145,7 +147,7 @@ static void expected(qa_t *t, const qa_tokenizer *tok, const char *man, int g, q
     cJSON *j = cJSON_Parse(manifest_lines[good_lines[g] - 1]);
     qa_rendered r;
     qa_rendered_init(&r);
-    int chat = cJSON_GetObjectItem(j, "messages") != NULL;
+    int chat = cJSON_GetObjectItem(j, "messages") || cJSON_GetObjectItem(j, "conversations");
     CHECK_OK(t, chat ? qa_format_render_chat(&r, j, man, NULL) : qa_format_render_pretrain(&r, j, man, NULL, NULL, -1));
     int span[4] = {0};
     double sec = 0;
@@ -178,13 +180,13 @@ static void test_roundtrip(qa_t *t)
     o.shard_samples = 3;
     qa_prepare_stats st;
     CHECK_OK(t, qa_prepare_run(&o, &st));
-    CHECK(t, st.samples == 8 && st.shards == 3 && st.rejected == 3);
+    CHECK(t, st.samples == 9 && st.shards == 3 && st.rejected == 3);
     o.out_dir = tmp(out2, sizeof out2, "rt2");
     o.workers = 3;
     o.feature_deflate = 0;
     o.shard_samples = 5;
     CHECK_OK(t, qa_prepare_run(&o, &st));
-    CHECK(t, st.samples == 8 && st.shards == 2);
+    CHECK(t, st.samples == 9 && st.shards == 2);
 
     qa_tokenizer *tok = NULL;
     CHECK_OK(t, qa_tokenizer_load(tokp, &tok));
@@ -200,7 +202,7 @@ static void test_roundtrip(qa_t *t)
         qa_loader *l = NULL;
         CHECK_OK(t, qa_loader_new(&l, paths, 1, &lo));
         if (!l) break;
-        CHECK(t, qa_loader_num_samples(l) == 8);
+        CHECK(t, qa_loader_num_samples(l) == 9);
         int seen = 0, bad_ids = 0, bad_mel = 0;
         for (int64_t k = 0; k < qa_loader_steps_per_epoch(l); k++) {
             const qa_batch *b;
@@ -220,7 +222,8 @@ static void test_roundtrip(qa_t *t)
                 cJSON *j = cJSON_Parse(manifest_lines[good_lines[g] - 1]);
                 qa_rendered r;
                 qa_rendered_init(&r);
-                if (cJSON_GetObjectItem(j, "messages")) qa_format_render_chat(&r, j, man, NULL);
+                if (cJSON_GetObjectItem(j, "messages") || cJSON_GetObjectItem(j, "conversations"))
+                    qa_format_render_chat(&r, j, man, NULL);
                 else qa_format_render_pretrain(&r, j, man, NULL, NULL, -1);
                 for (size_t q = 0; q < r.n_audio; q++, a++) {
                     qa_audio au = {0};
@@ -236,7 +239,7 @@ static void test_roundtrip(qa_t *t)
             }
             CHECK(t, a == b->n_audio);
         }
-        CHECK_MSG(t, seen == 8 && bad_ids == 0 && bad_mel == 0, "dir %d: %d samples, %d id rows and %d mel rows differ",
+        CHECK_MSG(t, seen == 9 && bad_ids == 0 && bad_mel == 0, "dir %d: %d samples, %d id rows and %d mel rows differ",
                   d, seen, bad_ids, bad_mel);
         qa_loader_free(l);
     }
