@@ -60,7 +60,7 @@ static qa_status render_run(const qa_tokenizer *tok, const int32_t *ids, int64_t
     return QA_OK;
 }
 
-static qa_status show(qa_shard *sh, int64_t i, const char *tokpath, int json)
+static qa_status show(qa_shard *sh, int64_t i, const char *tokpath, int tok_optional, int json)
 {
     const qa_shard_index *ix = qa_shard_get_index(sh);
     if (i < 0 || i >= ix->n_samples)
@@ -72,7 +72,14 @@ static qa_status show(qa_shard *sh, int64_t i, const char *tokpath, int json)
     qa_tokenizer *tok = NULL;
     qa_status s = (!ids || !lab) ? qa_error(QA_ERR_NOMEM, "out of memory") : qa_shard_read_tokens(sh, i, ids, lab);
     if (!s) s = qa_shard_read_record(sh, i, &rec);
-    if (!s && tokpath) s = qa_tokenizer_load(tokpath, &tok);
+    if (!s && tokpath) {
+        s = qa_tokenizer_load(tokpath, &tok);
+        if (s && tok_optional) { /* the path recorded in index.json may be relative to another directory */
+            fprintf(stderr, "inspect: cannot load the tokenizer %s named in index.json (%s): pass --tokenizer\n",
+                    tokpath, qa_error_message());
+            s = QA_OK;
+        }
+    }
     for (int64_t k = 0; k < n; k++) n_loss += lab[k] != QA_LABEL_IGNORE;
     const char *task = qa_task_name((qa_task)ix->task[i]);
     if (!s && json) {
@@ -155,7 +162,7 @@ static int run(int argc, char **argv)
     qa_status s = qa_shard_open(&sh, pos[0]);
     if (s) return qa_cli_fail(argv[0], s);
     char *from_index = tokpath || json ? NULL : tokenizer_from_index(pos[0]);
-    s = show(sh, sample, tokpath ? tokpath : from_index, json);
+    s = show(sh, sample, tokpath ? tokpath : from_index, !tokpath, json);
     free(from_index);
     qa_shard_close(sh);
     return s ? qa_cli_fail(argv[0], s) : 0;

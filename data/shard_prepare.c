@@ -266,7 +266,9 @@ static qa_status write_index(out_t *ot, const qa_prepare_stats *st)
                                             : o->format == QA_PREPARE_PRETRAIN ? "pretrain"
                                                                                : "auto");
     cJSON_AddStringToObject(root, "manifest", o->manifest);
-    cJSON_AddStringToObject(root, "tokenizer", o->tokenizer);
+    char *abs_tok = realpath(o->tokenizer, NULL); /* absolute, so inspect works from anywhere */
+    cJSON_AddStringToObject(root, "tokenizer", abs_tok ? abs_tok : o->tokenizer);
+    free(abs_tok);
     cJSON_AddNumberToObject(root, "records", (double)st->records);
     cJSON_AddNumberToObject(root, "samples", (double)st->samples);
     cJSON_AddNumberToObject(root, "rejected", (double)st->rejected);
