@@ -139,6 +139,14 @@ typedef struct {
 qa_status qa_format_render_chat(qa_rendered *r, const struct cJSON *rec, const char *manifest_path,
                                 const qa_chat_opts *opts);
 
+/* Ids of the fixed tokens the renderers use, looked up in the tokenizer by surface string, so that
+ * a sentencepiece vocabulary trained with the Qwen-Audio specials works too (Qwen: the constants of
+ * data/special_tokens.h). QA_ERR_ARG naming the token when the tokenizer lacks one. */
+typedef struct {
+    int32_t endoftext, im_start, im_end, audio_start, audio_end, audio_pad;
+} qa_format_ids;
+qa_status qa_format_ids_resolve(qa_format_ids *out, const qa_tokenizer *tok);
+
 /* Encodes r into ids and labels (both APPENDED, equal lengths). span[i] is the audio span length
  * (n_audio + 2, >= 3) of r->audio[i]; span may be NULL when r has no audio. */
 qa_status qa_format_tokenize(qa_ids *ids, qa_ids *labels, const qa_tokenizer *tok, const qa_rendered *r,

@@ -15,7 +15,8 @@
 
 const qa_loader_opts qa_loader_opts_default = {.batch_size = 1, .rank = 0, .world = 1, .seed = 0, .shuffle = 1,
                                                .n_buckets = 0, .pad_multiple = 8, .frame_multiple = 2,
-                                               .prefetch = 2, .drop_last = 0, .specaug = {0}};
+                                               .prefetch = 2, .drop_last = 0, .pad_id = QA_TOK_ENDOFTEXT,
+                                               .specaug = {0}};
 
 typedef struct {
     qa_batch b;
@@ -219,7 +220,7 @@ static qa_status fill(qa_loader *l, slot_t *sl, int64_t lin)
         qa_status st = qa_shard_read_tokens(sh, k, ids, lab);
         if (st) return st;
         for (int64_t t = nt; t < T; t++) {
-            ids[t] = QA_TOK_ENDOFTEXT;
+            ids[t] = l->o.pad_id;
             lab[t] = -100;
         }
         b->lengths[i] = (int32_t)nt;

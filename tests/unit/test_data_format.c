@@ -324,6 +324,57 @@ static void test_chat_render_and_errors(qa_t *t)
     }
 }
 
+/* A sentencepiece vocabulary trained with the Qwen-Audio specials: the fixed tokens and the audio
+ * span take that vocabulary's ids, looked up by surface string. */
+static void test_spm_vocabulary(qa_t *t)
+{
+    char corpus[600], prefix[600], model[700];
+    snprintf(corpus, sizeof corpus, "%s/corpus.txt", qa_test_tmpdir());
+    FILE *f = fopen(corpus, "w");
+    CHECK(t, f != NULL);
+    if (!f) return;
+    static const char *const words[] = {"what", "does", "the", "person", "say", "yes", "no", "audio", "sound", "dog"};
+    uint32_t x = 7;
+    for (int line = 0; line < 2000; line++) {
+        for (int i = 0; i < 6; i++) {
+            x = x * 1103515245u + 12345u;
+            fprintf(f, "%s%s", i ? " " : "", words[(x >> 16) % 10]);
+        }
+        fputc('\n', f);
+    }
+    fclose(f);
+    snprintf(prefix, sizeof prefix, "%s/spm", qa_test_tmpdir());
+    qa_spm_train_opts o = {corpus, prefix, 4000, "unigram", 0, 1};
+    CHECK_OK(t, qa_tokenizer_spm_train(&o));
+    snprintf(model, sizeof model, "%s.model", prefix);
+    qa_tokenizer *tok = NULL;
+    CHECK_OK(t, qa_tokenizer_load(model, &tok));
+    if (!tok) return;
+    qa_format_ids fi;
+    CHECK_OK(t, qa_format_ids_resolve(&fi, tok));
+    CHECK(t, fi.im_start >= 0 && fi.im_start != 151644 && fi.audio_start != 155163);
+    qa_rendered r;
+    qa_ids ids = {0}, lab = {0};
+    int span[2] = {5, 4};
+    CHECK_OK(t, render_chat(&r, chat_messages, QA_CHAT_MASK_ASSISTANT));
+    CHECK_OK(t, qa_format_tokenize(&ids, &lab, tok, &r, span));
+    int n_start = 0, n_pad = 0, n_end = 0, n_im = 0, big = 0;
+    for (size_t k = 0; k < ids.n; k++) {
+        n_start += ids.ids[k] == fi.audio_start;
+        n_pad += ids.ids[k] == fi.audio_pad;
+        n_end += ids.ids[k] == fi.audio_end;
+        n_im += ids.ids[k] == fi.im_start;
+        big += ids.ids[k] < 0 || (size_t)ids.ids[k] >= qa_tokenizer_vocab_size(tok);
+    }
+    CHECK_MSG(t, n_start == 2 && n_pad == 3 + 2 && n_end == 2 && n_im == 5 && big == 0,
+              "audio starts %d, pads %d, ends %d, im_start %d, out of vocabulary %d", n_start, n_pad, n_end, n_im, big);
+    CHECK(t, ids.n > 0 && ids.ids[0] == fi.im_start && lab.ids[ids.n - 1] == fi.im_end);
+    qa_ids_free(&ids);
+    qa_ids_free(&lab);
+    qa_rendered_deinit(&r);
+    qa_tokenizer_free(tok);
+}
+
 int main(int argc, char **argv)
 {
     static const qa_test_case cases[] = {{"task_goldens", test_task_goldens},
@@ -332,6 +383,7 @@ int main(int argc, char **argv)
                                          {"mask_policy", test_mask_policy},
                                          {"chat_two_audio", test_chat_two_audio},
                                          {"chat_render_and_errors", test_chat_render_and_errors},
+                                         {"spm_vocabulary", test_spm_vocabulary},
                                          {0}};
     return qa_test_main(argc, argv, cases);
 }
