@@ -3,7 +3,7 @@
  *
  * Two stages, so that rendering can be tested without a tokenizer or audio:
  *   1. render (data/format_pretrain.c, data/format_chat.c): record -> qa_rendered, an ordered list
- *      of segments (text to BPE-encode, fixed special ids, audio placeholders), each with a loss
+ *      of segments (text to BPE-encode, fixed special ids, audio spans), each with a loss
  *      flag, plus the list of audio paths in order of appearance.
  *   2. tokenize (data/format_tokenize.c): qa_rendered + tokenizer + each audio's span length ->
  *      ids and labels (label = id where the loss flag is set, QA_LABEL_IGNORE elsewhere; NOT shifted:
