@@ -3,7 +3,7 @@
  *
  * Two stages, so that rendering can be tested without a tokenizer or audio:
  *   1. render (data/format_pretrain.c, data/format_chat.c): record -> qa_rendered, an ordered list
- *      of segments (text to BPE-encode, fixed special ids, audio placeholders), each with a loss
+ *      of segments (text to BPE-encode, fixed special ids, audio spans), each with a loss
  *      flag, plus the list of audio paths in order of appearance.
  *   2. tokenize (data/format_tokenize.c): qa_rendered + tokenizer + each audio's span length ->
  *      ids and labels (label = id where the loss flag is set, QA_LABEL_IGNORE elsewhere; NOT shifted:
@@ -72,6 +72,10 @@ typedef struct {
     char **audio_ref; /* (n_audio) the path as written in the record */
     size_t n_audio, cap_audio;
     qa_task task;
+    /* 1: adjacent TEXT segments with the same loss flag are encoded as one string (pre-training:
+     * the reference encodes the whole prompt + target at once); 0: each segment alone (chat: the
+     * reference encodes role, "\n" and content separately) */
+    int merge_text;
 } qa_rendered;
 
 void qa_rendered_init(qa_rendered *r);
@@ -134,6 +138,14 @@ typedef struct {
  * ChatML (spec section 8). <audio>PATH</audio> inside content becomes an audio span. */
 qa_status qa_format_render_chat(qa_rendered *r, const struct cJSON *rec, const char *manifest_path,
                                 const qa_chat_opts *opts);
+
+/* Ids of the fixed tokens the renderers use, looked up in the tokenizer by surface string, so that
+ * a sentencepiece vocabulary trained with the Qwen-Audio specials works too (Qwen: the constants of
+ * data/special_tokens.h). QA_ERR_ARG naming the token when the tokenizer lacks one. */
+typedef struct {
+    int32_t endoftext, im_start, im_end, audio_start, audio_end, audio_pad;
+} qa_format_ids;
+qa_status qa_format_ids_resolve(qa_format_ids *out, const qa_tokenizer *tok);
 
 /* Encodes r into ids and labels (both APPENDED, equal lengths). span[i] is the audio span length
  * (n_audio + 2, >= 3) of r->audio[i]; span may be NULL when r has no audio. */

@@ -51,6 +51,41 @@ static qa_status add_content(qa_rendered *r, const char *c, const char *manifest
     return qa_rendered_add_text(r, c, strlen(c), loss);
 }
 
+/* List-form content (Qwen's from_list_format): [{"audio": "a.wav"}, {"text": "..."}] becomes
+ * "Audio N: <audio>a.wav</audio>\n" per audio (N counts the audios of the whole record; with the
+ * space the spec recommends) followed by the text items. Returns a malloc'd string. */
+static qa_status list_content(const cJSON *cv, size_t msg, int *n_audio, char **out)
+{
+    size_t cap = 256, n = 0;
+    char *buf = malloc(cap);
+    if (!buf) return qa_error(QA_ERR_NOMEM, "out of memory");
+    buf[0] = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cv)
+    {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(e, "audio"), *t = cJSON_GetObjectItemCaseSensitive(e, "text");
+        if (!(cJSON_IsString(a) && !t) && !(cJSON_IsString(t) && !a)) {
+            free(buf);
+            return qa_error(QA_ERR_FORMAT, "message %zu: a content list holds {\"audio\": PATH} or {\"text\": TEXT} items",
+                            msg);
+        }
+        const char *v = a ? a->valuestring : t->valuestring;
+        size_t need = n + strlen(v) + 64;
+        if (need > cap) {
+            char *p = realloc(buf, cap = need * 2);
+            if (!p) {
+                free(buf);
+                return qa_error(QA_ERR_NOMEM, "out of memory");
+            }
+            buf = p;
+        }
+        if (a) n += (size_t)sprintf(buf + n, "Audio %d: <audio>%s</audio>\n", ++*n_audio, v);
+        else n += (size_t)sprintf(buf + n, "%s", v);
+    }
+    *out = buf;
+    return QA_OK;
+}
+
 qa_status qa_format_render_chat(qa_rendered *r, const cJSON *rec, const char *manifest_path, const qa_chat_opts *opts)
 {
     qa_chat_mask mask = opts ? opts->mask : QA_CHAT_MASK_ASSISTANT;
@@ -70,13 +105,14 @@ qa_status qa_format_render_chat(qa_rendered *r, const cJSON *rec, const char *ma
 
     qa_status s;
     size_t i = 0;
-    int n_assistant = 0;
+    int n_assistant = 0, n_listed = 0;
     const cJSON *m;
     cJSON_ArrayForEach(m, msgs)
     {
         const cJSON *rv = cJSON_GetObjectItemCaseSensitive(m, rkey), *cv = cJSON_GetObjectItemCaseSensitive(m, ckey);
-        if (!cJSON_IsString(rv) || !cJSON_IsString(cv))
-            return qa_error(QA_ERR_FORMAT, "message %zu needs string fields \"%s\" and \"%s\"", i, rkey, ckey);
+        if (!cJSON_IsString(rv) || !(cJSON_IsString(cv) || cJSON_IsArray(cv)))
+            return qa_error(QA_ERR_FORMAT, "message %zu needs a string \"%s\" and a string (or list) \"%s\"", i,
+                            rkey, ckey);
         role_t role = parse_role(rv->valuestring);
         if (role == ROLE_BAD)
             return qa_error(QA_ERR_FORMAT, "message %zu: unknown role \"%s\" (system, user/human, assistant/gpt)", i,
@@ -94,11 +130,16 @@ qa_status qa_format_render_chat(qa_rendered *r, const cJSON *rec, const char *ma
         if (r->n > 0 && (s = qa_rendered_add_text(r, "\n", 1, qwen))) return s;
         int is_asst = role == ROLE_ASSISTANT;
         const char *w = role_word[role];
+        char *listed = NULL;
+        if (cJSON_IsArray(cv) && (s = list_content(cv, i, &n_listed, &listed))) return s;
+        const char *content = listed ? listed : cv->valuestring;
         if ((s = qa_rendered_add_id(r, QA_TOK_IM_START, qwen)) || (s = qa_rendered_add_text(r, w, strlen(w), 0)) ||
-            (s = qa_rendered_add_text(r, "\n", 1, 0)) ||
-            (s = add_content(r, cv->valuestring, manifest_path, is_asst, i)) ||
-            (s = qa_rendered_add_id(r, QA_TOK_IM_END, is_asst || qwen)))
+            (s = qa_rendered_add_text(r, "\n", 1, 0)) || (s = add_content(r, content, manifest_path, is_asst, i)) ||
+            (s = qa_rendered_add_id(r, QA_TOK_IM_END, is_asst || qwen))) {
+            free(listed);
             return s;
+        }
+        free(listed);
         n_assistant += is_asst;
         i++;
     }

@@ -160,6 +160,7 @@ static qa_status render_mna_target(qa_rendered *r, const cJSON *rec, int loss)
     {
         if (!cJSON_IsString(e))
             return qa_error(QA_ERR_FORMAT, "field \"qualities\" must be an array of strings (task mna)");
+        /* with merge_text the pieces are encoded as one string "q1, q2" */
         if ((s = first ? add_tag(r, "sonic", loss) : add_str(r, ", ", loss)) || (s = add_str(r, e->valuestring, loss)))
             return s;
         first = 0;
@@ -214,6 +215,7 @@ qa_status qa_format_render_pretrain(qa_rendered *r, const cJSON *rec, const char
     if (task == QA_TASK_COUNT || task == QA_TASK_CHAT)
         return qa_error(QA_ERR_FORMAT, "unknown task \"%s\" (asr s2tt srwt aac aqa asc ser vsc mna raw)", taskname);
     r->task = task;
+    r->merge_text = 1;
 
     char *resolved = manifest_path ? qa_path_relative_to(manifest_path, audio) : strdup(audio);
     if (!resolved) return qa_error(QA_ERR_NOMEM, "out of memory");

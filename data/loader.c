@@ -15,10 +15,13 @@
 
 const qa_loader_opts qa_loader_opts_default = {.batch_size = 1, .rank = 0, .world = 1, .seed = 0, .shuffle = 1,
                                                .n_buckets = 0, .pad_multiple = 8, .frame_multiple = 2,
-                                               .prefetch = 2, .drop_last = 0, .specaug = {0}};
+                                               .prefetch = 2, .drop_last = 0, .pad_id = QA_TOK_ENDOFTEXT,
+                                               .specaug = {0}};
 
 typedef struct {
     qa_batch b;
+    int *row_shard;     /* (batch_size) shard of each row, found in the first pass of fill */
+    int64_t *row_local; /* (batch_size) sample index inside that shard */
     qa_status st;
     char err[512];
 } slot_t;
@@ -212,6 +215,8 @@ static qa_status fill(qa_loader *l, slot_t *sl, int64_t lin)
         int s;
         int64_t k;
         locate(l, items[i], &s, &k);
+        sl->row_shard[i] = s;
+        sl->row_local[i] = k;
         qa_shard *sh = l->sh[s];
         const qa_shard_index *ix = qa_shard_get_index(sh);
         int64_t nt = ix->tok_off[k + 1] - ix->tok_off[k];
@@ -219,7 +224,7 @@ static qa_status fill(qa_loader *l, slot_t *sl, int64_t lin)
         qa_status st = qa_shard_read_tokens(sh, k, ids, lab);
         if (st) return st;
         for (int64_t t = nt; t < T; t++) {
-            ids[t] = QA_TOK_ENDOFTEXT;
+            ids[t] = l->o.pad_id;
             lab[t] = -100;
         }
         b->lengths[i] = (int32_t)nt;
@@ -246,10 +251,8 @@ static qa_status fill(qa_loader *l, slot_t *sl, int64_t lin)
     /* second pass: features (the audio index runs in the same order as above) */
     na = 0;
     for (int i = 0; i < n; i++) {
-        int s;
-        int64_t k;
-        locate(l, items[i], &s, &k);
-        qa_shard *sh = l->sh[s];
+        int64_t k = sl->row_local[i];
+        qa_shard *sh = l->sh[sl->row_shard[i]];
         const qa_shard_index *ix = qa_shard_get_index(sh);
         for (int64_t j = ix->audio_off[k]; j < ix->audio_off[k + 1]; j++, na++) {
             qa_status st;
@@ -383,6 +386,8 @@ static qa_status alloc_slots(qa_loader *l)
     if (!l->slots) return qa_error(QA_ERR_NOMEM, "out of memory");
     for (int k = 0; k < l->K; k++) {
         qa_batch *b = &l->slots[k].b;
+        l->slots[k].row_shard = malloc((size_t)B * sizeof(int));
+        l->slots[k].row_local = malloc((size_t)B * sizeof(int64_t));
         b->ids = malloc((size_t)(B * T) * 4 + 4);
         b->labels = malloc((size_t)(B * T) * 4 + 4);
         b->lengths = malloc((size_t)B * 4);
@@ -398,7 +403,7 @@ static qa_status alloc_slots(qa_loader *l)
             b->pcm = malloc((size_t)l->pcm_cap * 4 + 4);
             b->pcm_off = malloc((size_t)(A + 1) * 8);
         }
-        if (!b->ids || !b->labels || !b->lengths || !b->task || !b->sample || !b->audio_row || !b->mel_len ||
+        if (!l->slots[k].row_shard || !l->slots[k].row_local || !b->ids || !b->labels || !b->lengths || !b->task || !b->sample || !b->audio_row || !b->mel_len ||
             !b->t_cnn || !b->span || !b->n_samples || (l->kind == QA_FEAT_MEL ? !b->mel : (!b->pcm || !b->pcm_off)))
             return qa_error(QA_ERR_NOMEM, "out of memory allocating loader buffers (batch %lld x %lld tokens, %lld "
                             "audios)", (long long)B, (long long)T, (long long)A);
@@ -508,6 +513,8 @@ void qa_loader_free(qa_loader *l)
     if (l->slots)
         for (int k = 0; k < l->K; k++) {
             qa_batch *b = &l->slots[k].b;
+            free(l->slots[k].row_shard);
+            free(l->slots[k].row_local);
             free(b->ids);
             free(b->labels);
             free(b->lengths);

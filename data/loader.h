@@ -20,7 +20,8 @@
  * Usage:
  *   qa_loader_opts o = qa_loader_opts_default; o.batch_size = 8; o.seed = 1;
  *   qa_loader *l; qa_loader_new(&l, paths, n_paths, &o);
- *   const qa_batch *b; while (...) { qa_loader_next(l, &b); ... }   // b valid until the next call
+ *   const qa_batch *b; while (...) { qa_loader_next(l, &b); ... }   // b valid until the next
+ *                                                                    // next/set_position/free
  *   int64_t e, c; qa_loader_get_position(l, &e, &c); ... qa_loader_set_position(l, e, c);
  *   qa_loader_free(l);
  * A loader is used from one thread (plus its own prefetch thread). */
@@ -46,18 +47,19 @@ typedef struct {
     int frame_multiple;   /* F is rounded up to a multiple of this (even; 2 = exact 2*max t_cnn) */
     int prefetch;         /* batches prepared ahead by the background thread; 0 = no thread */
     int drop_last;        /* drop incomplete global batches (then slices do not cover everything) */
+    int32_t pad_id;       /* id of padding tokens (Qwen <|endoftext|> 151643; look it up for other vocabularies) */
     qa_specaug_opts specaug; /* applied to mel features (seeded by seed, epoch, sample, audio) */
 } qa_loader_opts;
 
 /* batch_size 1, rank 0 of 1, seed 0, shuffle on, no buckets, pad_multiple 8, frame_multiple 2,
- * prefetch 2, keep last, SpecAugment off. */
+ * prefetch 2, keep last, pad id 151643, SpecAugment off. */
 extern const qa_loader_opts qa_loader_opts_default;
 
 typedef struct {
     int64_t epoch, step;  /* this batch's place: step in 0..steps_per_epoch-1 */
     int n;                /* samples in this batch (may be 0, see above) */
     int T;                /* padded token length */
-    int32_t *ids;         /* (n, T) padded with <|endoftext|> (151643) */
+    int32_t *ids;         /* (n, T) padded with opts.pad_id (<|endoftext|>, 151643) */
     int32_t *labels;      /* (n, T) -100 where no loss and on padding */
     int32_t *lengths;     /* (n) real token counts */
     int32_t *task;        /* (n) qa_task */

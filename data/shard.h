@@ -52,8 +52,11 @@ typedef struct {
 } qa_shard_sample;
 
 typedef struct qa_shard_writer qa_shard_writer;
-/* `format` is a free label stored as an attribute ("pretrain", "chat"). */
-qa_status qa_shard_writer_open(qa_shard_writer **out, const char *path, qa_feat_kind kind, const char *format);
+/* `format` is a free label stored as an attribute ("pretrain", "chat"). `feat_deflate`: deflate level
+ * (1-9, with the shuffle filter) of the features, 0 = stored uncompressed (mel floats shrink only
+ * ~25% but decompression dominates loader time: docs/benchmarks.md). Other arrays always use level 1. */
+qa_status qa_shard_writer_open(qa_shard_writer **out, const char *path, qa_feat_kind kind, const char *format,
+                               int feat_deflate);
 qa_status qa_shard_writer_add(qa_shard_writer *w, const qa_shard_sample *s);
 int64_t qa_shard_writer_samples(const qa_shard_writer *w);
 /* Writes the index arrays and attributes, closes, renames into place; frees w in all cases. */

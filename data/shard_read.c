@@ -26,8 +26,8 @@ void qa_shard_close(qa_shard *sh)
     {
         hid_t ds[] = {sh->ids, sh->labels, sh->feat, sh->record};
         for (int i = 0; i < 4; i++)
-            if (ds[i] > 0) H5Dclose(ds[i]);
-        if (sh->file > 0) H5Fclose(sh->file);
+            if (ds[i] >= 0) H5Dclose(ds[i]);
+        if (sh->file >= 0) H5Fclose(sh->file);
     }
     H5E_END_TRY;
     free(sh->tok_off);

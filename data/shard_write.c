@@ -43,7 +43,7 @@ struct qa_shard_writer {
 
 #define FEAT_CHUNK_FRAMES 256
 #define PCM_CHUNK 65536
-#define DEFLATE_LEVEL 1 /* level 1: mel floats barely compress better at higher levels */
+#define DEFLATE_LEVEL 1 /* for ids, labels, records and the index arrays */
 
 static void writer_free(qa_shard_writer *w)
 {
@@ -56,20 +56,23 @@ static void writer_free(qa_shard_writer *w)
     free(w);
 }
 
-static hid_t chunked_plist(int rank, const hsize_t *chunk)
+static hid_t chunked_plist(int rank, const hsize_t *chunk, int level)
 {
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     if (dcpl < 0) return -1;
-    if (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, DEFLATE_LEVEL) < 0) {
+    if (H5Pset_chunk(dcpl, rank, chunk) < 0 ||
+        (level > 0 && (H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, (unsigned)level) < 0))) {
         H5Pclose(dcpl);
         return -1;
     }
     return dcpl;
 }
 
-qa_status qa_shard_writer_open(qa_shard_writer **out, const char *path, qa_feat_kind kind, const char *format)
+qa_status qa_shard_writer_open(qa_shard_writer **out, const char *path, qa_feat_kind kind, const char *format,
+                               int feat_deflate)
 {
     *out = NULL;
+    if (feat_deflate < 0 || feat_deflate > 9) return qa_error(QA_ERR_ARG, "feature deflate level %d: use 0..9", feat_deflate);
     qa_shard_writer *w = calloc(1, sizeof *w);
     if (!w) return qa_error(QA_ERR_NOMEM, "out of memory");
     w->ids.esz = w->labels.esz = w->task.esz = w->mel_len.esz = w->span.esz = 4;
@@ -108,7 +111,7 @@ qa_status qa_shard_writer_open(qa_shard_writer **out, const char *path, qa_feat_
         maxd[0] = H5S_UNLIMITED;
         chunk[0] = PCM_CHUNK;
     }
-    hid_t sp = H5Screate_simple(rank, dims, maxd), dcpl = chunked_plist(rank, chunk);
+    hid_t sp = H5Screate_simple(rank, dims, maxd), dcpl = chunked_plist(rank, chunk, feat_deflate);
     w->feat = (sp < 0 || dcpl < 0) ? -1
                                    : H5Dcreate2(w->file, "feat", H5T_IEEE_F32LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (sp >= 0) H5Sclose(sp);
@@ -184,7 +187,7 @@ qa_status qa_shard_writer_add(qa_shard_writer *w, const qa_shard_sample *s)
 static herr_t write_1d(hid_t file, const char *name, hid_t ftype, hid_t mtype, const vec *v)
 {
     hsize_t n = v->n, maxd = H5S_UNLIMITED, chunk = v->n < 1 ? 1 : v->n > 65536 ? 65536 : v->n;
-    hid_t sp = H5Screate_simple(1, &n, &maxd), dcpl = chunked_plist(1, &chunk);
+    hid_t sp = H5Screate_simple(1, &n, &maxd), dcpl = chunked_plist(1, &chunk, DEFLATE_LEVEL);
     hid_t d = (sp < 0 || dcpl < 0) ? -1 : H5Dcreate2(file, name, ftype, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     herr_t e = d < 0 ? -1 : 0;
     if (d >= 0 && v->n) e = H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, v->p);

@@ -26,7 +26,7 @@ static int32_t label_value(int64_t g, int t) { return t % 3 == 0 ? -100 : id_val
 static qa_status write_synth(const char *path, int64_t g0, int64_t n, qa_feat_kind kind)
 {
     qa_shard_writer *w;
-    qa_status s = qa_shard_writer_open(&w, path, kind, "test");
+    qa_status s = qa_shard_writer_open(&w, path, kind, "test", g0 ? 0 : 1);
     if (s) return s;
     float *feat = malloc(sizeof(float) * 80 * FULL);
     int32_t ids[64], lab[64];
@@ -235,7 +235,10 @@ static void test_shard_errors(qa_t *t)
     /* an interrupted writer leaves no file under the final name */
     qa_shard_writer *w;
     dir_path(p, sizeof p, "aborted.h5");
-    CHECK_OK(t, qa_shard_writer_open(&w, p, QA_FEAT_MEL, "test"));
+    CHECK_OK(t, qa_shard_writer_open(&w, p, QA_FEAT_MEL, "test", 1));
+    qa_shard_writer_abort(w);
+    CHECK_STATUS(t, qa_shard_writer_open(&w, p, QA_FEAT_MEL, "test", 10), QA_ERR_ARG);
+    CHECK_OK(t, qa_shard_writer_open(&w, p, QA_FEAT_MEL, "test", 0));
     qa_shard_writer_abort(w);
     CHECK(t, file_size(p) < 0);
 }
@@ -314,6 +317,51 @@ static void test_loader_epoch_covers(qa_t *t)
     int once = 0;
     for (int i = 0; i < N_TOTAL; i++) once += seen[i] == 1;
     CHECK_MSG(t, once == N_TOTAL, "%d of %d samples seen exactly once over the 3 ranks", once, N_TOTAL);
+}
+
+/* drop_last: only full batches; without it, the small final batches still give every rank a step
+ * (possibly empty) so ranks stay in lockstep. */
+static void test_loader_drop_last_and_empty(qa_t *t)
+{
+    const char *paths[] = {mel_dir(t)};
+    qa_loader_opts o = qa_loader_opts_default;
+    o.batch_size = 4;
+    o.world = 5;
+    o.rank = 4;
+    o.prefetch = 0;
+    o.drop_last = 1;
+    qa_loader *l = NULL;
+    CHECK_OK(t, qa_loader_new(&l, paths, 1, &o));
+    if (!l) return;
+    CHECK(t, qa_loader_steps_per_epoch(l) == N_TOTAL / 20);
+    for (int64_t k = 0; k < qa_loader_steps_per_epoch(l); k++) {
+        const qa_batch *b;
+        CHECK_OK(t, qa_loader_next(l, &b));
+        CHECK(t, b && b->n == 4);
+    }
+    qa_loader_free(l);
+    /* 63 samples, global batch 20 -> 4 steps; the last global batch has 3 samples, cut into 5
+     * slices [r*3/5, (r+1)*3/5): ranks 1, 3, 4 get one each, ranks 0 and 2 an empty step */
+    o.drop_last = 0;
+    int total = 0, empty = 0;
+    for (int r = 0; r < 5; r++) {
+        o.rank = r;
+        CHECK_OK(t, qa_loader_new(&l, paths, 1, &o));
+        if (!l) return;
+        CHECK(t, qa_loader_steps_per_epoch(l) == 4);
+        for (int64_t k = 0; k < 4; k++) {
+            const qa_batch *b;
+            CHECK_OK(t, qa_loader_next(l, &b));
+            if (!b) break;
+            total += b->n;
+            empty += b->n == 0;
+            if (b->n == 0) CHECK(t, b->n_audio == 0);
+        }
+        qa_loader_free(l);
+    }
+    CHECK_MSG(t, total == N_TOTAL && empty == 2, "%d samples, %d empty slices", total, empty);
+    o.rank = 5;
+    CHECK_STATUS(t, qa_loader_new(&l, paths, 1, &o), QA_ERR_CONFIG);
 }
 
 /* Order of samples over a full epoch of a single-rank loader. */
@@ -442,6 +490,7 @@ int main(int argc, char **argv)
                                          {"shard_errors", test_shard_errors},
                                          {"loader_epoch_covers", test_loader_epoch_covers},
                                          {"loader_shuffles", test_loader_shuffles},
+                                         {"loader_drop_last_and_empty", test_loader_drop_last_and_empty},
                                          {"loader_resume", test_loader_resume},
                                          {"specaug", test_specaug},
                                          {0}};
