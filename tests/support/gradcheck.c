@@ -19,6 +19,16 @@ static const qa_gc_tolerance tolerances[] = {
     {"matmul",        QA_BF16, 2e-2,     1e-2,     3e-2,     1e-2},
     {"linear",        QA_F32,  1e-5,     1e-5,     1e-5,     1e-5},
     {"linear",        QA_BF16, 2e-2,     1e-2,     3e-2,     1e-2},
+    {"add",           QA_F32,  1e-6,     1e-6,     1e-5,     1e-6},
+    {"add",           QA_BF16, 1e-2,     8e-3,     2e-2,     8e-3},
+    {"mul",           QA_F32,  1e-6,     1e-6,     1e-5,     1e-6},
+    {"mul",           QA_BF16, 1e-2,     8e-3,     2e-2,     8e-3},
+    {"scale",         QA_F32,  1e-6,     1e-6,     1e-6,     1e-6},
+    {"scale",         QA_BF16, 1e-2,     8e-3,     1e-2,     8e-3},
+    {"gelu",          QA_F32,  1e-6,     1e-5,     1e-6,     1e-5},
+    {"gelu",          QA_BF16, 1e-2,     8e-3,     1e-2,     8e-3},
+    {"silu",          QA_F32,  1e-6,     1e-5,     1e-6,     1e-5},
+    {"silu",          QA_BF16, 1e-2,     8e-3,     1e-2,     8e-3},
     {NULL, QA_F32, 0, 0, 0, 0},
 };
 
