@@ -40,6 +40,8 @@ static const qa_gc_tolerance tolerances[] = {
     /* log-softmax of f32 logits: absolute error ~ ulp(log-sum-exp); softmax entries keep ~1e-6 relative */
     {"cross_entropy", QA_F32,  1e-6,     1e-5,     1e-7,     1e-5},
     {"cross_entropy", QA_BF16, 1e-5,     1e-5,     1e-3,     8e-3},
+    /* composite: tests/unit/test_tape.c, a two-layer network checked against a double chain */
+    {"two_layer_net", QA_F32,  1e-5,     1e-5,     1e-6,     1e-5},
     {NULL, QA_F32, 0, 0, 0, 0},
 };
 
@@ -71,6 +73,13 @@ static int64_t numel(int ndim, const int64_t *shape)
     int64_t n = 1;
     for (int i = 0; i < ndim; i++) n *= shape[i];
     return n;
+}
+
+/* n doubles, zeroed; n <= 0 gives one element so that callers never see NULL for empty shapes */
+static double *dalloc(int64_t n)
+{
+    size_t k = n > 0 ? (size_t)n : 1;
+    return calloc(k, sizeof(double));
 }
 
 static double loss_of(const qa_gc_spec *s, double *const *in, double *out, const double *w, int64_t n_out)
@@ -121,14 +130,13 @@ void qa_gradcheck(qa_t *t, qa_ctx *ctx, const qa_gc_spec *s, qa_dtype dt)
     uint64_t rng = s->seed ? s->seed : 12345;
     int64_t n_in[4] = {0}, n_out = numel(s->out_ndim, s->out_shape);
     double *x[4] = {0}, *dref[4] = {0}, *g0[4] = {0};
-    double *out = calloc((size_t)n_out, sizeof *out), *out2 = calloc((size_t)n_out, sizeof *out2);
-    double *w = calloc((size_t)n_out, sizeof *w), *got = NULL;
+    double *out = dalloc(n_out), *out2 = dalloc(n_out), *w = dalloc(n_out), *got = NULL;
     int64_t max_n = n_out;
     for (int i = 0; i < s->n_in; i++) {
         const qa_gc_input *in = &s->in[i];
         n_in[i] = numel(in->ndim, in->shape);
         if (n_in[i] > max_n) max_n = n_in[i];
-        x[i] = calloc((size_t)n_in[i], sizeof(double));
+        x[i] = dalloc(n_in[i]);
         double lo = in->lo, hi = in->hi;
         if (lo == 0 && hi == 0) lo = -1, hi = 1;
         for (int64_t j = 0; j < n_in[i]; j++) {
@@ -138,12 +146,12 @@ void qa_gradcheck(qa_t *t, qa_ctx *ctx, const qa_gc_spec *s, qa_dtype dt)
                 x[i][j] = round_to(lo + (hi - lo) * qa_gc_uniform(&rng), dt);
         }
         if (in->kind == QA_GC_FLOAT) {
-            dref[i] = calloc((size_t)n_in[i], sizeof(double));
-            g0[i] = calloc((size_t)n_in[i], sizeof(double));
+            dref[i] = dalloc(n_in[i]);
+            g0[i] = dalloc(n_in[i]);
             for (int64_t j = 0; j < n_in[i]; j++) g0[i][j] = round_to(qa_gc_uniform(&rng) - 0.5, dt);
         }
     }
-    got = calloc((size_t)max_n, sizeof *got);
+    got = dalloc(max_n);
     for (int64_t j = 0; j < n_out; j++) w[j] = round_to(2 * qa_gc_uniform(&rng) - 1, dt);
 
     /* 1. reference backward vs central finite differences, in double */
@@ -221,7 +229,7 @@ void qa_gradcheck(qa_t *t, qa_ctx *ctx, const qa_gc_spec *s, qa_dtype dt)
         for (int64_t j = 0; j < n_in[i]; j++) {
             got[j] = qa_tensor_get(&tin[i], j, true);
         }
-        double *want = calloc((size_t)n_in[i], sizeof *want), *scale = calloc((size_t)n_in[i], sizeof *scale);
+        double *want = dalloc(n_in[i]), *scale = dalloc(n_in[i]);
         for (int64_t j = 0; j < n_in[i]; j++) {
             want[j] = g0[i][j] + dref[i][j];
             scale[j] = fabs(g0[i][j]) + fabs(dref[i][j]);
