@@ -57,6 +57,7 @@ static void test_tensor_views(qa_t *t)
     CHECK_STATUS(t, qa_tensor_view_slice(&s, &x, 2, 3, 2), QA_ERR_SHAPE);
     CHECK_STATUS(t, qa_tensor_init(&v, QA_F32, 5, (int64_t[]){1, 1, 1, 1, 1}, buf), QA_ERR_SHAPE);
     CHECK_STATUS(t, qa_tensor_init(&v, QA_F32, 1, (int64_t[]){0}, buf), QA_ERR_SHAPE);
+    CHECK_STATUS(t, qa_tensor_init(&v, QA_F32, 3, (int64_t[]){1 << 20, 1 << 20, 1 << 20}, buf), QA_ERR_SHAPE);
     /* bf16 rounding: nearest even */
     CHECK(t, qa_f32_from_bf16(qa_bf16_from_f32(1.0f)) == 1.0f);
     CHECK(t, qa_bf16_from_f32(1.00390625f) == 0x3f80); /* halfway -> even */
