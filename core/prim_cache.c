@@ -243,9 +243,15 @@ qa_status qa_md_from_tensor(dnnl_memory_desc_t *md, const qa_tensor *t)
         strides[0] = 1;
         nd = 1;
     } else {
+        /* A size-1 dim's stride never addresses anything, but oneDNN checks that a layout does not
+         * overlap; views (a transposed column) can carry any value there, so place such dims
+         * outermost: stride = the largest extent of the others. */
+        int64_t outer = 1;
+        for (int i = 0; i < nd; i++)
+            if (t->shape[i] > 1 && t->stride[i] * t->shape[i] > outer) outer = t->stride[i] * t->shape[i];
         for (int i = 0; i < nd; i++) {
             dims[i] = t->shape[i];
-            strides[i] = t->stride[i];
+            strides[i] = t->shape[i] == 1 ? outer : t->stride[i];
         }
     }
     return qa_dnnl_check(dnnl_memory_desc_init_by_strides(md, nd, dims, dt, strides), "describing a tensor to oneDNN");
