@@ -79,6 +79,30 @@ static void run_binary_family(qa_t *t, int op)
 static void test_add(qa_t *t) { run_binary_family(t, 0); }
 static void test_mul(qa_t *t) { run_binary_family(t, 1); }
 
+/* A seeded sweep: random ranks, sizes (including 1), broadcast masks, dropped leading dims and
+ * operand order, for add and mul. */
+static void test_broadcast_sweep(qa_t *t)
+{
+    qa_ctx *ctx = new_ctx(t);
+    if (!ctx) return;
+    uint64_t rng = 77;
+    for (int i = 0; i < 40; i++) {
+        int nd = 1 + (int)(qa_gc_uniform(&rng) * 4);
+        int64_t full[4], b[4];
+        for (int d = 0; d < nd; d++) full[d] = 1 + (int64_t)(qa_gc_uniform(&rng) * 6);
+        int bnd = nd - (int)(qa_gc_uniform(&rng) * nd); /* 1..nd trailing dims */
+        for (int d = 0; d < bnd; d++) b[d] = qa_gc_uniform(&rng) < 0.5 ? 1 : full[nd - bnd + d];
+        int op = qa_gc_uniform(&rng) < 0.5, swap = qa_gc_uniform(&rng) < 0.5;
+        int before = t->failures;
+        check_bin(t, ctx, op, nd, full, bnd, b, swap);
+        CHECK_MSG(t, t->failures == before, "sweep case %d: %s full (%lld %lld %lld %lld) rank %d, b (%lld %lld %lld %lld) rank %d, swap %d",
+                  i, op ? "mul" : "add", (long long)full[0], (long long)(nd > 1 ? full[1] : 0), (long long)(nd > 2 ? full[2] : 0),
+                  (long long)(nd > 3 ? full[3] : 0), nd, (long long)b[0], (long long)(bnd > 1 ? b[1] : 0),
+                  (long long)(bnd > 2 ? b[2] : 0), (long long)(bnd > 3 ? b[3] : 0), bnd, swap);
+    }
+    qa_ctx_free(ctx);
+}
+
 /* ---- scale ---- */
 static void sc_fwd(const void *pp, double *const *in, double *out)
 {
@@ -186,7 +210,7 @@ static void test_bad_input(qa_t *t)
 int main(int argc, char **argv)
 {
     static const qa_test_case cases[] = {
-        {"add", test_add},   {"mul", test_mul},   {"scale", test_scale},         {"gelu", test_gelu},
+        {"add", test_add},   {"mul", test_mul}, {"broadcast_sweep", test_broadcast_sweep},   {"scale", test_scale},         {"gelu", test_gelu},
         {"silu", test_silu}, {"bad_input", test_bad_input}, {0},
     };
     return qa_test_main(argc, argv, cases);
