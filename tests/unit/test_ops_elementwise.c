@@ -103,6 +103,47 @@ static void test_broadcast_sweep(qa_t *t)
     qa_ctx_free(ctx);
 }
 
+/* strided operands: y (5, 7) = op(transpose(a (7, 5)), b (7)); the backward must land in a's layout */
+static void st_fwd(const void *pp, double *const *in, double *out)
+{
+    const bin_p *p = pp;
+    for (int r = 0; r < 5; r++)
+        for (int c = 0; c < 7; c++) {
+            double a = in[0][c * 5 + r], b = in[1][c];
+            out[r * 7 + c] = p->op ? a * b : a + b;
+        }
+}
+static void st_bwd(const void *pp, double *const *in, const double *dout, double **din)
+{
+    const bin_p *p = pp;
+    for (int r = 0; r < 5; r++)
+        for (int c = 0; c < 7; c++) {
+            double g = dout[r * 7 + c], a = in[0][c * 5 + r], b = in[1][c];
+            din[0][c * 5 + r] += p->op ? g * b : g;
+            din[1][c] += p->op ? g * a : g;
+        }
+}
+static qa_status st_eng(qa_ctx *ctx, const void *pp, qa_tensor *out, qa_tensor *in)
+{
+    const bin_p *p = pp;
+    qa_tensor at;
+    qa_tensor_view_transpose(&at, &in[0], 0, 1);
+    return p->op ? qa_mul(ctx, out, &at, &in[1]) : qa_add(ctx, out, &at, &in[1]);
+}
+static void test_strided_operands(qa_t *t)
+{
+    qa_ctx *ctx = new_ctx(t);
+    if (!ctx) return;
+    for (int op = 0; op < 2; op++) {
+        bin_p p = {.op = op};
+        qa_gc_spec s = {.op = op ? "mul" : "add", .n_in = 2, .in = {{2, {7, 5}}, {1, {7}}}, .out_ndim = 2,
+                        .out_shape = {5, 7}, .p = &p, .ref_fwd = st_fwd, .ref_bwd = st_bwd, .eng = st_eng};
+        qa_gradcheck(t, ctx, &s, QA_F32);
+        qa_gradcheck(t, ctx, &s, QA_BF16);
+    }
+    qa_ctx_free(ctx);
+}
+
 /* ---- scale ---- */
 static void sc_fwd(const void *pp, double *const *in, double *out)
 {
@@ -210,7 +251,8 @@ static void test_bad_input(qa_t *t)
 int main(int argc, char **argv)
 {
     static const qa_test_case cases[] = {
-        {"add", test_add},   {"mul", test_mul}, {"broadcast_sweep", test_broadcast_sweep},   {"scale", test_scale},         {"gelu", test_gelu},
+        {"add", test_add},   {"mul", test_mul}, {"broadcast_sweep", test_broadcast_sweep},
+        {"strided_operands", test_strided_operands},   {"scale", test_scale},         {"gelu", test_gelu},
         {"silu", test_silu}, {"bad_input", test_bad_input}, {0},
     };
     return qa_test_main(argc, argv, cases);
