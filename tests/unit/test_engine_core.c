@@ -240,7 +240,7 @@ static void test_harness_can_fail(qa_t *t)
     qa_ctx *ctx;
     CHECK_OK(t, qa_ctx_new(&ctx, NULL));
     if (!ctx) return;
-    qa_gc_spec s = {.op = "matmul", .n_in = 2, .in = {{2, {3, 5}}, {2, {5, 4}}}, .out_ndim = 2, .out_shape = {3, 4},
+    qa_gc_spec s = {.op = "matmul", .n_in = 2, .in = {{.ndim = 2, .shape = {3, 5}}, {.ndim = 2, .shape = {5, 4}}}, .out_ndim = 2, .out_shape = {3, 4},
                     .ref_fwd = wrong_fwd, .ref_bwd = wrong_bwd, .eng = mm_eng};
     qa_t inner = {"inner", 0, 0, 0};
     qa_gradcheck(&inner, ctx, &s, QA_F32);

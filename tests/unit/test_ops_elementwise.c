@@ -136,7 +136,7 @@ static void test_strided_operands(qa_t *t)
     if (!ctx) return;
     for (int op = 0; op < 2; op++) {
         bin_p p = {.op = op};
-        qa_gc_spec s = {.op = op ? "mul" : "add", .n_in = 2, .in = {{2, {7, 5}}, {1, {7}}}, .out_ndim = 2,
+        qa_gc_spec s = {.op = op ? "mul" : "add", .n_in = 2, .in = {{.ndim = 2, .shape = {7, 5}}, {.ndim = 1, .shape = {7}}}, .out_ndim = 2,
                         .out_shape = {5, 7}, .p = &p, .ref_fwd = st_fwd, .ref_bwd = st_bwd, .eng = st_eng};
         qa_gradcheck(t, ctx, &s, QA_F32);
         qa_gradcheck(t, ctx, &s, QA_BF16);
@@ -161,7 +161,7 @@ static void test_scale(qa_t *t)
 {
     qa_ctx *ctx = new_ctx(t);
     if (!ctx) return;
-    qa_gc_spec s = {.op = "scale", .n_in = 1, .in = {{2, {5, 7}}}, .out_ndim = 2, .out_shape = {5, 7},
+    qa_gc_spec s = {.op = "scale", .n_in = 1, .in = {{.ndim = 2, .shape = {5, 7}}}, .out_ndim = 2, .out_shape = {5, 7},
                     .ref_fwd = sc_fwd, .ref_bwd = sc_bwd, .eng = sc_eng};
     qa_gradcheck(t, ctx, &s, QA_F32);
     qa_gradcheck(t, ctx, &s, QA_BF16);
@@ -207,7 +207,7 @@ static qa_status act_eng(qa_ctx *ctx, const void *pp, qa_tensor *out, qa_tensor 
 static void check_act(qa_t *t, qa_ctx *ctx, int silu, int transposed)
 {
     act_p p = {silu, transposed, 9, 13};
-    qa_gc_spec s = {.op = silu ? "silu" : "gelu", .n_in = 1, .in = {{2, {9, 13}, .lo = -4, .hi = 4}}, .out_ndim = 2,
+    qa_gc_spec s = {.op = silu ? "silu" : "gelu", .n_in = 1, .in = {{.ndim = 2, .shape = {9, 13}, .lo = -4, .hi = 4}}, .out_ndim = 2,
                     .p = &p, .ref_fwd = act_fwd, .ref_bwd = act_bwd, .eng = act_eng};
     s.out_shape[0] = transposed ? 13 : 9;
     s.out_shape[1] = transposed ? 9 : 13;

@@ -37,7 +37,7 @@ static void test_copy(qa_t *t)
 {
     qa_ctx *ctx = new_ctx(t);
     if (!ctx) return;
-    qa_gc_spec s = {.op = "copy", .n_in = 1, .in = {{2, {7, 5}}}, .out_ndim = 2, .out_shape = {5, 7},
+    qa_gc_spec s = {.op = "copy", .n_in = 1, .in = {{.ndim = 2, .shape = {7, 5}}}, .out_ndim = 2, .out_shape = {5, 7},
                     .ref_fwd = cp_fwd, .ref_bwd = cp_bwd, .eng = cp_eng};
     qa_gradcheck(t, ctx, &s, QA_F32);
     qa_gradcheck(t, ctx, &s, QA_BF16);
@@ -128,7 +128,7 @@ static void test_row_scatter(qa_t *t)
 {
     qa_ctx *ctx = new_ctx(t);
     if (!ctx) return;
-    qa_gc_spec s = {.op = "row_scatter", .n_in = 2, .in = {{3, {2, 11, 5}}, {3, {2, 4, 5}}}, .out_ndim = 3,
+    qa_gc_spec s = {.op = "row_scatter", .n_in = 2, .in = {{.ndim = 3, .shape = {2, 11, 5}}, {.ndim = 3, .shape = {2, 4, 5}}}, .out_ndim = 3,
                     .out_shape = {2, 11, 5}, .ref_fwd = rs_fwd, .ref_bwd = rs_bwd, .eng = rs_eng};
     qa_gradcheck(t, ctx, &s, QA_F32);
     qa_gradcheck(t, ctx, &s, QA_BF16);
@@ -180,7 +180,7 @@ static void test_views(qa_t *t)
 {
     qa_ctx *ctx = new_ctx(t);
     if (!ctx) return;
-    qa_gc_spec s = {.op = "gelu", .n_in = 1, .in = {{2, {6, 7}}}, .out_ndim = 3, .out_shape = {4, 2, 3},
+    qa_gc_spec s = {.op = "gelu", .n_in = 1, .in = {{.ndim = 2, .shape = {6, 7}}}, .out_ndim = 3, .out_shape = {4, 2, 3},
                     .ref_fwd = vw_fwd, .ref_bwd = vw_bwd, .eng = vw_eng};
     qa_gradcheck(t, ctx, &s, QA_F32);
     qa_gradcheck(t, ctx, &s, QA_BF16);
