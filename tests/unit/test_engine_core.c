@@ -218,6 +218,15 @@ static void test_backward_bad_loss(qa_t *t)
     CHECK_STATUS(t, qa_tape_backward(ctx, &y), QA_ERR_STATE); /* 3 elements: not a loss */
     CHECK(t, strstr(qa_error_message(), "one-element") != NULL);
     CHECK_STATUS(t, qa_tape_backward(ctx, NULL), QA_ERR_STATE);
+    /* a tape is replayed once */
+    qa_tensor l;
+    CHECK_OK(t, qa_tensor_alloc(&l, &ctx->step, QA_F32, 0, NULL, true));
+    CHECK_OK(t, qa_tape_backward(ctx, &l));
+    CHECK_STATUS(t, qa_tape_backward(ctx, &l), QA_ERR_STATE);
+    CHECK(t, strstr(qa_error_message(), "already ran") != NULL);
+    CHECK_STATUS(t, qa_tape_replay(ctx), QA_ERR_STATE);
+    qa_ctx_step_begin(ctx);
+    CHECK_OK(t, qa_tape_replay(ctx));
     qa_ctx_free(ctx);
 }
 
