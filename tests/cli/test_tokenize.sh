@@ -21,6 +21,8 @@ expect_exit spm_encode 0 "$QAUDIO" tokenize --tokenizer "$TMP/m.model" "the dog 
 cp "$TMP/out" "$TMP/spm_ids"
 expect_exit spm_decode 0 "$QAUDIO" tokenize --tokenizer "$TMP/m.model" --decode - < "$TMP/spm_ids"
 if [ "$(cat "$TMP/out")" = "the dog barks<|en|><|1.50|>" ]; then pass spm_roundtrip; else fail spm_roundtrip "got '$(cat "$TMP/out")'"; fi
+expect_exit spm_special_none 0 "$QAUDIO" tokenize --tokenizer "$TMP/m.model" --special none "the dog<|en|>"
+expect_grep spm_special_none_warns 'special none has no effect with a sentencepiece model' "$TMP/err"
 expect_exit spm_small_vocab 1 "$QAUDIO" spm-train --input "$TMP/corpus.txt" --vocab-size 100 -o "$TMP/m2"
 expect_grep spm_small_vocab_msg 'too small' "$TMP/err"
 expect_exit spm_no_input 2 "$QAUDIO" spm-train --vocab-size 4000 -o "$TMP/m3"
