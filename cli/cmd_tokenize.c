@@ -81,6 +81,7 @@ static int run(int argc, char **argv)
     int rc = qa_cli_parse(argc, argv, opts, "[TEXT | -]", pos, 1, &npos);
     if (rc >= 0) return rc;
     if (!tokenizer) return qa_cli_usage_error(argv[0], "--tokenizer FILE is required");
+    if (skip_special && !decode) return qa_cli_usage_error(argv[0], "--skip-special only applies with --decode");
     qa_special_mode mode;
     if (!strcmp(special, "all")) mode = QA_SPECIAL_ALL;
     else if (!strcmp(special, "audio")) mode = QA_SPECIAL_AUDIO;

@@ -48,6 +48,8 @@ if [ "$(T --special all "$S")" = "151643 151859" ]; then pass mode_all; else fai
 A=$(T --special audio "$S"); case "$A" in *" 151859") case "$A" in 151643*) fail mode_audio "$A" ;; *) pass mode_audio ;; esac ;; *) fail mode_audio "$A" ;; esac
 N=$(T --special none "$S"); case "$N" in *1518*|*1516*) fail mode_none "$N" ;; *) pass mode_none ;; esac
 expect_exit bad_mode 2 T --special some "x"
+expect_exit skip_special_without_decode 2 T --skip-special "x"
+expect_grep skip_special_without_decode_msg 'only applies with --decode' "$TMP/err"
 # decode round trip, byte-exact (CRLF, trailing spaces, Chinese, emoji)
 printf 'line one\r\n  你好，世界 👨‍👩‍👧 <audio>/data/x y.wav</audio>  \n' > "$TMP/text"
 T - < "$TMP/text" > "$TMP/ids" && T --decode - < "$TMP/ids" > "$TMP/back"
