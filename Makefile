@@ -122,7 +122,9 @@ fuzz-run: $(FUZZ_BIN)
 	@set -e; for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p build/fuzz/corpus/$$n; \
 	  seeds=tests/fuzz/seeds/$$n; [ -d $$seeds ] || seeds=; \
 	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=4096 build/fuzz/corpus/$$n $$seeds 2>&1 | tail -3; done
+	  if $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=4096 build/fuzz/corpus/$$n $$seeds \
+	     > build/fuzz/$$n.log 2>&1; then tail -3 build/fuzz/$$n.log; \
+	  else tail -40 build/fuzz/$$n.log; echo "FAIL $$n: see build/fuzz/$$n.log"; exit 1; fi; done
 
 install: $(BUILD)/qaudio
 	install -d $(DESTDIR)$(PREFIX)/bin
