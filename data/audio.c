@@ -256,19 +256,23 @@ qa_status qa_audio_load(const char *path, qa_audio *out) {
     FILE *f = fopen(path, "rb");
     if (!f) return qa_error(QA_ERR_IO, "cannot open audio file %s: %s", path, strerror(errno));
     struct stat stt;
-    int isdir = fstat(fileno(f), &stt) == 0 && S_ISDIR(stt.st_mode);
+    int have_stat = fstat(fileno(f), &stt) == 0;
+    int isdir = have_stat && S_ISDIR(stt.st_mode);
+    /* Peek at the header only of a regular file: reading a pipe (/dev/stdin) would consume the
+     * bytes libsndfile needs. */
+    int peek = !have_stat || S_ISREG(stt.st_mode);
     unsigned char head[512];
-    size_t hlen = isdir ? 0 : fread(head, 1, sizeof head, f);
+    size_t hlen = isdir || !peek ? 0 : fread(head, 1, sizeof head, f);
     fclose(f);
     if (isdir) return qa_error(QA_ERR_IO, "cannot read audio file %s: it is a directory", path);
-    if (hlen == 0) return qa_error(QA_ERR_FORMAT, "%s: the file is empty (0 bytes)", path);
+    if (peek && hlen == 0) return qa_error(QA_ERR_FORMAT, "%s: the file is empty (0 bytes)", path);
     char hint[160];
     SF_INFO info;
     memset(&info, 0, sizeof info);
     SNDFILE *sf = sf_open(path, SFM_READ, &info);
     if (!sf)
         return qa_error(QA_ERR_FORMAT, "%s: cannot decode: %s%s", path, open_error(),
-                        format_hint(path, head, hlen, hint, sizeof hint));
+                        format_hint(path, hlen ? head : NULL, hlen, hint, sizeof hint));
     qa_status st = check_log(sf, path);
     if (!st) st = decode_open(sf, &info, path, 0, out);
     sf_close(sf);

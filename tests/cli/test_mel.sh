@@ -66,6 +66,10 @@ expect_exit directory 1 "$QAUDIO" mel "$TMP/dir.wav" -o "$TMP/o.npy"
 expect_grep directory_msg 'dir.wav: it is a directory' "$TMP/err"
 expect_exit short_bad_policy 2 "$QAUDIO" mel --short maybe "$D/short_250.wav" -o "$TMP/r.npy"
 
+# a pipe through /dev/stdin (WAV, Ogg, MP3; libsndfile must seek in FLAC): the same features
+cat "$D/tone440_2s.wav" | "$QAUDIO" mel /dev/stdin -o "$TMP/pipe.npy" 2>"$TMP/err"
+if cmp -s "$TMP/pipe.npy" "$TMP/tone.npy"; then pass pipe_stdin; else fail pipe_stdin "$(head -c 300 "$TMP/err")"; fi
+
 # bad input: clear message naming the file, exit 1, no output
 expect_exit missing 1 "$QAUDIO" mel "$TMP/nope.wav" -o "$TMP/o.npy"
 expect_grep missing_msg 'nope.wav' "$TMP/err"
