@@ -87,7 +87,8 @@ test: deps
 run: deps
 	@$(MAKE) --no-print-directory run-smoke
 
-test-run: $(BUILD)/qaudio $(TEST_BIN)
+# the benchmark programs are only compiled here (run by `make bench`), so an API change cannot break them unseen
+test-run: $(BUILD)/qaudio $(TEST_BIN) $(BENCH_BIN)
 	@QAUDIO=$(BUILD)/qaudio tests/run.sh $(TEST_BIN)
 
 run-smoke: $(BUILD)/qaudio
