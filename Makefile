@@ -87,7 +87,8 @@ test: deps
 run: deps
 	@$(MAKE) --no-print-directory run-smoke
 
-test-run: $(BUILD)/qaudio $(TEST_BIN)
+# the benchmark programs are only compiled here (run by `make bench`), so an API change cannot break them unseen
+test-run: $(BUILD)/qaudio $(TEST_BIN) $(BENCH_BIN)
 	@QAUDIO=$(BUILD)/qaudio tests/run.sh $(TEST_BIN)
 
 run-smoke: $(BUILD)/qaudio
@@ -122,7 +123,9 @@ fuzz-run: $(FUZZ_BIN)
 	@set -e; for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p build/fuzz/corpus/$$n; \
 	  seeds=tests/fuzz/seeds/$$n; [ -d $$seeds ] || seeds=; \
 	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=4096 build/fuzz/corpus/$$n $$seeds 2>&1 | tail -3; done
+	  if $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=4096 build/fuzz/corpus/$$n $$seeds \
+	     > build/fuzz/$$n.log 2>&1; then tail -3 build/fuzz/$$n.log; \
+	  else tail -40 build/fuzz/$$n.log; echo "FAIL $$n: see build/fuzz/$$n.log"; exit 1; fi; done
 
 install: $(BUILD)/qaudio
 	install -d $(DESTDIR)$(PREFIX)/bin

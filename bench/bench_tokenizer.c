@@ -39,7 +39,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "error: %s\n", qa_error_message());
         return 1;
     }
-    qa_word_ids ids = {0};
+    qa_ids ids = {0};
     double best = 1e30;
     size_t count = 0;
     uint32_t chk = 0;
@@ -60,7 +60,7 @@ int main(int argc, char **argv)
     }
     count = ids.n;
     for (size_t i = 0; i < ids.n; i++) chk = chk * 31u + (uint32_t)ids.ids[i];
-    qa_word_ids whole = {0};
+    qa_ids whole = {0};
     t0 = now();
     s = qa_tokenizer_encode(tok, text, len, QA_SPECIAL_ALL, &whole);
     double t_whole = now() - t0;
@@ -79,8 +79,8 @@ int main(int argc, char **argv)
            len / 1e6 / t_whole, whole.n, bl / 1e6 / t_dec, bl == len && !memcmp(back, text, len) ? "exact" : "DIFFERS");
     free(back);
     free(text);
-    qa_word_ids_free(&ids);
-    qa_word_ids_free(&whole);
+    qa_ids_free(&ids);
+    qa_ids_free(&whole);
     qa_tokenizer_free(tok);
     return 0;
 }

@@ -72,7 +72,7 @@ static int run(int argc, char **argv)
     qa_cli_opt opts[] = {
         {"-t", "--tokenizer", QA_OPT_STR, &tokenizer, "FILE", "qwen.tiktoken (Qwen BPE) or a sentencepiece .model"},
         {NULL, "--special", QA_OPT_STR, &special, "MODE",
-         "special-token strings recognised: all (default), audio (the audio list only), none"},
+         "special-token strings recognised: all (default), audio (the audio list only), none (Qwen BPE only)"},
         {"-d", "--decode", QA_OPT_FLAG, &decode, NULL, "input is ids; print the text"},
         {NULL, "--skip-special", QA_OPT_FLAG, &skip_special, NULL, "with --decode: drop special tokens"},
         {0}};
@@ -81,6 +81,7 @@ static int run(int argc, char **argv)
     int rc = qa_cli_parse(argc, argv, opts, "[TEXT | -]", pos, 1, &npos);
     if (rc >= 0) return rc;
     if (!tokenizer) return qa_cli_usage_error(argv[0], "--tokenizer FILE is required");
+    if (skip_special && !decode) return qa_cli_usage_error(argv[0], "--skip-special only applies with --decode");
     qa_special_mode mode;
     if (!strcmp(special, "all")) mode = QA_SPECIAL_ALL;
     else if (!strcmp(special, "audio")) mode = QA_SPECIAL_AUDIO;
@@ -103,6 +104,12 @@ static int run(int argc, char **argv)
     char *text = NULL, *line = NULL;
     size_t text_len = 0;
     if ((s = qa_tokenizer_load(tokenizer, &tok))) goto out;
+    /* sentencepiece always matches its user-defined symbols: say so rather than ignore the flag */
+    if (!decode && mode != QA_SPECIAL_ALL && qa_tokenizer_get_kind(tok) == QA_TOKENIZER_SPM)
+        fprintf(stderr,
+                "qaudio tokenize: warning: --special %s has no effect with a sentencepiece model (%s): its special "
+                "symbols are always recognised (see docs/tokenizer.md)\n",
+                special, tokenizer);
     if (decode) {
         if ((s = parse_ids(in, in_len, &ids))) goto out;
         if ((s = qa_tokenizer_decode(tok, ids.ids, ids.n, skip_special, &text, &text_len))) goto out;

@@ -105,6 +105,15 @@ static const char *format_hint(const char *name, const unsigned char *head, size
     return " (supported: WAV, FLAC, Ogg Vorbis/Opus, MP3 and the other libsndfile formats)";
 }
 
+/* libsndfile's reason for a failed sf_open. For a file that is too short for its format (an MP3 or
+ * Ogg cut to a few bytes) it says "File does not exist or is not a regular file", which is wrong
+ * here: the caller has already read the file. */
+static const char *open_error(void) {
+    const char *why = sf_strerror(NULL);
+    if (why && strstr(why, "does not exist")) return "the file is too short or corrupt for its format";
+    return why;
+}
+
 /* Resamples mono `in` (n frames at `rate`) to 16 kHz; *out malloc'd, length ceil(n*16000/rate). */
 static qa_status resample_to_16k(const float *in, size_t n, int rate, const char *name, float **out,
                                  size_t *nout) {
@@ -247,19 +256,23 @@ qa_status qa_audio_load(const char *path, qa_audio *out) {
     FILE *f = fopen(path, "rb");
     if (!f) return qa_error(QA_ERR_IO, "cannot open audio file %s: %s", path, strerror(errno));
     struct stat stt;
-    int isdir = fstat(fileno(f), &stt) == 0 && S_ISDIR(stt.st_mode);
+    int have_stat = fstat(fileno(f), &stt) == 0;
+    int isdir = have_stat && S_ISDIR(stt.st_mode);
+    /* Peek at the header only of a regular file: reading a pipe (/dev/stdin) would consume the
+     * bytes libsndfile needs. */
+    int peek = !have_stat || S_ISREG(stt.st_mode);
     unsigned char head[512];
-    size_t hlen = isdir ? 0 : fread(head, 1, sizeof head, f);
+    size_t hlen = isdir || !peek ? 0 : fread(head, 1, sizeof head, f);
     fclose(f);
     if (isdir) return qa_error(QA_ERR_IO, "cannot read audio file %s: it is a directory", path);
-    if (hlen == 0) return qa_error(QA_ERR_FORMAT, "%s: the file is empty (0 bytes)", path);
+    if (peek && hlen == 0) return qa_error(QA_ERR_FORMAT, "%s: the file is empty (0 bytes)", path);
     char hint[160];
     SF_INFO info;
     memset(&info, 0, sizeof info);
     SNDFILE *sf = sf_open(path, SFM_READ, &info);
     if (!sf)
-        return qa_error(QA_ERR_FORMAT, "%s: cannot decode: %s%s", path, sf_strerror(NULL),
-                        format_hint(path, head, hlen, hint, sizeof hint));
+        return qa_error(QA_ERR_FORMAT, "%s: cannot decode: %s%s", path, open_error(),
+                        format_hint(path, hlen ? head : NULL, hlen, hint, sizeof hint));
     qa_status st = check_log(sf, path);
     if (!st) st = decode_open(sf, &info, path, 0, out);
     sf_close(sf);
@@ -281,7 +294,7 @@ qa_status qa_audio_decode_memory_max(const void *buf, size_t len, const char *na
     SNDFILE *sf = sf_open_virtual(&vio, SFM_READ, &info, &r);
     if (!sf) {
         char hint[160];
-        return qa_error(QA_ERR_FORMAT, "%s: cannot decode: %s%s", name, sf_strerror(NULL),
+        return qa_error(QA_ERR_FORMAT, "%s: cannot decode: %s%s", name, open_error(),
                         format_hint(name, buf, len, hint, sizeof hint));
     }
     qa_status st = check_log(sf, name);

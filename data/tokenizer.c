@@ -280,9 +280,16 @@ qa_status qa_tokenizer_encode(const qa_tokenizer *tok, const char *text, size_t 
         size_t sub;
         uint32_t cp;
         size_t k = utf8_seq(u + i, len - i, &sub, &cp);
-        if (!k)
-            return qa_error(QA_ERR_ARG, "text is not valid UTF-8: bad byte 0x%02x at byte offset %zu; re-encode it as UTF-8",
-                            u[i], i);
+        if (!k) {
+            /* line (1-based) and column (bytes from the line start, 1-based) help find it in a file */
+            size_t line = 1, ls = 0;
+            for (size_t j = 0; j < i; j++)
+                if (u[j] == '\n') line++, ls = j + 1;
+            return qa_error(QA_ERR_ARG,
+                            "text is not valid UTF-8: bad byte 0x%02x at line %zu, column %zu (byte offset %zu); "
+                            "re-encode it as UTF-8",
+                            u[i], line, i - ls + 1, i);
+        }
         if (inert && !qa_nfc_inert_codepoint(cp)) inert = 0;
         i += k;
     }

@@ -66,6 +66,10 @@ expect_exit directory 1 "$QAUDIO" mel "$TMP/dir.wav" -o "$TMP/o.npy"
 expect_grep directory_msg 'dir.wav: it is a directory' "$TMP/err"
 expect_exit short_bad_policy 2 "$QAUDIO" mel --short maybe "$D/short_250.wav" -o "$TMP/r.npy"
 
+# a pipe through /dev/stdin (WAV, Ogg, MP3; libsndfile must seek in FLAC): the same features
+cat "$D/tone440_2s.wav" | "$QAUDIO" mel /dev/stdin -o "$TMP/pipe.npy" 2>"$TMP/err"
+if cmp -s "$TMP/pipe.npy" "$TMP/tone.npy"; then pass pipe_stdin; else fail pipe_stdin "$(head -c 300 "$TMP/err")"; fi
+
 # bad input: clear message naming the file, exit 1, no output
 expect_exit missing 1 "$QAUDIO" mel "$TMP/nope.wav" -o "$TMP/o.npy"
 expect_grep missing_msg 'nope.wav' "$TMP/err"
@@ -78,6 +82,13 @@ expect_grep truncated_msg 'cut.wav: truncated' "$TMP/err"
 echo "not audio" > "$TMP/text.flac"
 expect_exit garbage 1 "$QAUDIO" mel "$TMP/text.flac" -o "$TMP/o.npy"
 expect_grep garbage_msg 'text.flac: cannot decode' "$TMP/err"
+head -c 10 tests/data/audio/tone_16k.mp3 > "$TMP/stub.mp3"
+expect_exit stub_mp3 1 "$QAUDIO" mel "$TMP/stub.mp3" -o "$TMP/o.npy"
+expect_grep stub_mp3_msg 'stub.mp3: cannot decode: the file is too short or corrupt' "$TMP/err"
+# a WAV holding a codec libsndfile cannot decode (format tag 0x1234): the message says which
+printf 'RIFF\x30\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x34\x12\x01\x00\x80\x3e\x00\x00\x00\x7d\x00\x00\x02\x00\x10\x00data\x04\x00\x00\x00\x00\x00\x00\x00' > "$TMP/codec.wav"
+expect_exit unsupported_codec 1 "$QAUDIO" mel "$TMP/codec.wav" -o "$TMP/o.npy"
+expect_grep unsupported_codec_msg 'codec.wav: .*unsupported codec: WAV format tag 0x1234' "$TMP/err"
 [ ! -e "$TMP/o.npy" ] && pass bad_no_output || fail bad_no_output "output written"
 expect_exit no_output_flag 2 "$QAUDIO" mel "$D/tone440_2s.wav"
 expect_exit unknown_flag 2 "$QAUDIO" mel --frobnicate "$D/tone440_2s.wav"

@@ -21,6 +21,8 @@ expect_exit spm_encode 0 "$QAUDIO" tokenize --tokenizer "$TMP/m.model" "the dog 
 cp "$TMP/out" "$TMP/spm_ids"
 expect_exit spm_decode 0 "$QAUDIO" tokenize --tokenizer "$TMP/m.model" --decode - < "$TMP/spm_ids"
 if [ "$(cat "$TMP/out")" = "the dog barks<|en|><|1.50|>" ]; then pass spm_roundtrip; else fail spm_roundtrip "got '$(cat "$TMP/out")'"; fi
+expect_exit spm_special_none 0 "$QAUDIO" tokenize --tokenizer "$TMP/m.model" --special none "the dog<|en|>"
+expect_grep spm_special_none_warns 'special none has no effect with a sentencepiece model' "$TMP/err"
 expect_exit spm_small_vocab 1 "$QAUDIO" spm-train --input "$TMP/corpus.txt" --vocab-size 100 -o "$TMP/m2"
 expect_grep spm_small_vocab_msg 'too small' "$TMP/err"
 expect_exit spm_no_input 2 "$QAUDIO" spm-train --vocab-size 4000 -o "$TMP/m3"
@@ -46,6 +48,8 @@ if [ "$(T --special all "$S")" = "151643 151859" ]; then pass mode_all; else fai
 A=$(T --special audio "$S"); case "$A" in *" 151859") case "$A" in 151643*) fail mode_audio "$A" ;; *) pass mode_audio ;; esac ;; *) fail mode_audio "$A" ;; esac
 N=$(T --special none "$S"); case "$N" in *1518*|*1516*) fail mode_none "$N" ;; *) pass mode_none ;; esac
 expect_exit bad_mode 2 T --special some "x"
+expect_exit skip_special_without_decode 2 T --skip-special "x"
+expect_grep skip_special_without_decode_msg 'only applies with --decode' "$TMP/err"
 # decode round trip, byte-exact (CRLF, trailing spaces, Chinese, emoji)
 printf 'line one\r\n  你好，世界 👨‍👩‍👧 <audio>/data/x y.wav</audio>  \n' > "$TMP/text"
 T - < "$TMP/text" > "$TMP/ids" && T --decode - < "$TMP/ids" > "$TMP/back"
@@ -55,6 +59,9 @@ if [ "$(T --decode --skip-special '151643 9707 151859')" = "Hello" ]; then pass 
 printf 'ab\377cd' > "$TMP/bad.txt"
 expect_exit invalid_utf8 1 T - < "$TMP/bad.txt"
 expect_grep invalid_utf8_msg 'not valid UTF-8.*offset 2' "$TMP/err"
+printf 'first line\nsecond \303x\n' > "$TMP/bad2.txt"
+expect_exit invalid_utf8_line2 1 T - < "$TMP/bad2.txt"
+expect_grep invalid_utf8_names_line 'standard input.*not valid UTF-8.*line 2, column 8' "$TMP/err"
 expect_exit decode_bad_id 1 T --decode "12 999999"
 expect_grep decode_bad_id_msg 'out of range' "$TMP/err"
 expect_exit decode_not_int 1 T --decode "12 abc"
