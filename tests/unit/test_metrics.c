@@ -188,6 +188,13 @@ static void test_bleu_hand(qa_t *t) {
     CHECK_OK(t, qa_bleu_tokenize(&b, "a\xE2\x80\x94" "b\xF0\xA0\x80\x80" "c", QA_BLEU_TOK_ZH));
     CHECK_MSG(t, b.s && !strcmp(b.s, "a \xE2\x80\x94 b\xF0\xA0\x80\x80" "c"), "zh quirk gave '%s'", b.s);
     qa_strbuf_clear(&b);
+    /* zh does not pad the line with spaces (13a does): a leading ".5" or ",5" stays one token */
+    CHECK_OK(t, qa_bleu_tokenize(&b, " .5\xE5\x85\x83 ,5", QA_BLEU_TOK_ZH));
+    CHECK_MSG(t, b.s && !strcmp(b.s, ".5 \xE5\x85\x83 , 5"), "zh leading period gave '%s'", b.s);
+    qa_strbuf_clear(&b);
+    CHECK_OK(t, qa_bleu_tokenize(&b, ".5 x", QA_BLEU_TOK_13A));
+    CHECK_MSG(t, b.s && !strcmp(b.s, ". 5 x"), "13a leading period gave '%s'", b.s);
+    qa_strbuf_clear(&b);
     CHECK_OK(t, qa_bleu_tokenize(&b, "  keep, as is.  ", QA_BLEU_TOK_NONE));
     CHECK_MSG(t, b.s && !strcmp(b.s, "  keep, as is."), "none gave '%s'", b.s);
     qa_strbuf_free(&b);
