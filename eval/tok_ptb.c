@@ -5,7 +5,7 @@
  * Rules (a subset of PTB's, enough for captions; docs/metrics.md lists what differs):
  *   - lower-case (utf8proc simple mapping); split on whitespace;
  *   - peel leading  " ' ` ( [ {  and trailing  . , ! ? ; : " ' ) ] }  and "..." off each chunk;
- *     a trailing '.' stays on chunks that have another '.' inside (u.s., a.m.);
+ *     a trailing '.' stays on chunks that have another '.' inside (u.s., a.m.), unless a digit precedes it (3.5.);
  *   - split clitics at the end of a word: n't 's 're 've 'll 'd 'm (PTB: "don't" -> do n't), and
  *     cannot gonna gotta wanna gimme lemme -> can not, gon na, ... as PTBLexer does;
  *   - Unicode quotes, en/em dashes and the ellipsis become their ASCII forms first (ptb3Escaping);
@@ -105,10 +105,11 @@ static qa_status chunk(qa_strbuf *dst, const char *t, size_t n) {
     while (tail_start > b && trail_punct(t[tail_start - 1])) {
         char c = t[tail_start - 1];
         if (c == '.') {
-            /* keep the period of an abbreviation with inner periods (u.s., a.m.) */
+            /* keep the period of an abbreviation with inner periods (u.s., a.m.), but not of a
+             * decimal number ("3.5." is "3.5" "."): PTB numbers need a digit after each '.' */
             int inner = 0;
             for (size_t k = b; k + 1 < tail_start; k++) inner |= t[k] == '.';
-            if (inner && tail_start - 1 > b && t[tail_start - 2] != '.') break;
+            if (inner && tail_start - 1 > b && t[tail_start - 2] != '.' && !is_digit(t[tail_start - 2])) break;
         }
         tail_start--;
     }

@@ -236,6 +236,11 @@ static void test_caption_hand(qa_t *t) {
     /* Unicode quotes/dashes/ellipsis as ptb3Escaping, PTBLexer's split words, a mid-word period */
     CHECK_OK(t, qa_ptb_tokenize(&b, "He cannot go \xE2\x80\x94 gonna \xE2\x80\x9Cstop\xE2\x80\x9D\xE2\x80\xA6 dog\xE2\x80\x99s u.s. 3,000"));
     CHECK_MSG(t, b.s && !strcmp(b.s, "he can not go gon na stop dog 's u.s. 3,000"), "ptb gave '%s'", b.s);
+    qa_strbuf_clear(&b);
+    /* a decimal number ending a sentence is a number and a period (PTBLexer's number pattern needs
+     * a digit after every '.'), unlike an acronym */
+    CHECK_OK(t, qa_ptb_tokenize(&b, "It lasts 3.5. Then 2.75, at 5 p.m."));
+    CHECK_MSG(t, b.s && !strcmp(b.s, "it lasts 3.5 then 2.75 at 5 p.m."), "ptb gave '%s'", b.s);
     qa_strbuf_free(&b);
 }
 
