@@ -365,6 +365,16 @@ static void test_input_errors(qa_t *t) {
     CHECK(t, strstr(qa_error_message(), "res.jsonl:2") != NULL);
     qa_metric_result res;
     CHECK_STATUS(t, qa_metric_compute(&res, "nope", NULL, NULL, NULL, 0), QA_ERR_ARG);
+    /* a single-reference metric must not silently score against the first of several references */
+    const char *mh[] = {"a b", "c"}, *mr0[] = {"a b"}, *mr1[] = {"c", "d"};
+    qa_refset mrs[] = {{mr0, 1}, {mr1, 2}};
+    const char *single[] = {"wer", "cer", "acc", "acc-yesno", "map", "nsynth-instrument", "aas"};
+    for (size_t k = 0; k < sizeof single / sizeof single[0]; k++) {
+        CHECK_STATUS(t, qa_metric_compute(&res, single[k], NULL, mh, mrs, 2), QA_ERR_FORMAT);
+        CHECK_MSG(t, strstr(qa_error_message(), "line 2") != NULL, "%s: '%s'", single[k], qa_error_message());
+    }
+    CHECK_OK(t, qa_metric_compute(&res, "bleu", NULL, mh, mrs, 2));
+    CHECK_OK(t, qa_metric_compute(&res, "rouge", NULL, mh, mrs, 2));
 }
 
 int main(int argc, char **argv) {
