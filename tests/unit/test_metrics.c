@@ -291,9 +291,20 @@ static void test_aas_hand(qa_t *t) {
     CHECK_NEAR(t, r.value, 100.0, 1e-9);
     CHECK_NEAR(t, part(&r, "implicit_start"), 1, 0);
     const char *h3[] = {"<|0.00|>a<|0.50|>", "<|0.00|>a<|0.50|>"}, *r3[] = {"<|0.00|>a<|0.50|><|0.70|>b<|1.00|>", "<|0.00|>a<|0.60|>"};
-    CHECK_OK(t, score(&r, "aas", &o, h3, r3, 2)); /* line 1 malformed: dropped on both sides */
-    CHECK_NEAR(t, part(&r, "dropped"), 1, 0);
-    CHECK_NEAR(t, r.value, 100.0, 1e-9);
+    /* as evaluate_srwt.py: an empty gap is an (empty) word, not a reason to drop the line:
+     * line 1 matches a with shift 0, line 2 a with shift .1 -> .1 / 2 */
+    CHECK_OK(t, score(&r, "aas", &o, h3, r3, 2));
+    CHECK_NEAR(t, part(&r, "dropped"), 0, 0);
+    CHECK_NEAR(t, part(&r, "matched"), 2, 0);
+    CHECK_NEAR(t, r.value, 50.0, 1e-9);
+    /* text after the last timestamp is not a word (re.split(...)[1:-1]); words are not stripped
+     * (" b" != "b"); <|123.45|> is not a timestamp (\d{1,2}\.\d+) but text */
+    const char *h3b[] = {"<|0.00|>a<|0.40|>b<|1.00|>tail", "<|0.00|>a<|0.50|> b<|1.00|>", "<|0.00|>a<|0.50|>b<|123.45|>c<|1.00|>"},
+               *r3b[] = {"<|0.00|>a<|0.50|>b<|1.00|>", "<|0.00|>a<|0.50|>b<|1.00|>", "<|0.00|>a<|0.50|>b<|123.45|>c<|1.00|>"};
+    CHECK_OK(t, score(&r, "aas", &o, h3b, r3b, 3)); /* (.1 + .1) + 0 + 0 over 2 + 1 + 2 matched words */
+    CHECK_NEAR(t, part(&r, "dropped"), 0, 0);
+    CHECK_NEAR(t, part(&r, "matched"), 5, 0);
+    CHECK_NEAR(t, r.value, 40.0, 1e-9);
     const char *h4[] = {"<|0.00|><|sil|><|0.30|>x<|0.90|>"}, *r4[] = {"<|0.00|><|sil|><|0.20|>x<|1.00|>"};
     CHECK_OK(t, score(&r, "aas", &o, h4, r4, 1)); /* <|sil|> is a word: (.1 + .1 + .1) / 2 */
     CHECK_NEAR(t, r.value, 150.0, 1e-9);
