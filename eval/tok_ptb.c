@@ -10,6 +10,7 @@
  *     cannot gonna gotta wanna gimme lemme -> can not, gon na, ... as PTBLexer does;
  *   - Unicode quotes, en/em dashes and the ellipsis become their ASCII forms first (ptb3Escaping);
  *   - split commas, semicolons and '!'/'?' inside a chunk unless between digits;
+ *   - a hyphen not between two letters/digits ("high-", "hum--then") is a token (dropped);
  *   - a leading '$' and a trailing '%' become tokens;
  *   - brackets become -lrb- -rrb- -lsb- -rsb- -lcb- -rcb- (kept: after lower-casing they no
  *     longer equal the upper-case names in the drop list, exactly as in the reference);
@@ -127,6 +128,34 @@ static qa_status chunk(qa_strbuf *dst, const char *t, size_t n) {
     return st;
 }
 
+static int word_byte(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || (unsigned char)c >= 0x80;
+}
+
+/* PTBLexer joins words by single hyphens only between letters/digits ("low-pitched",
+ * "5-year-old"); a hyphen at a word's edge ("high-") or a run ("hum--then") is a token of its
+ * own (runs of 3-4 become "--", ptb3Dashes), which the drop list then removes. A leading "-"
+ * before a digit ("-5") is left to chunk(). */
+static qa_status chunk_hyphens(qa_strbuf *dst, const char *t, size_t n) {
+    qa_status st = QA_OK;
+    size_t piece = 0;
+    for (size_t i = 0; i < n && !st;) {
+        if (t[i] != '-') { i++; continue; }
+        size_t j = i;
+        while (j < n && t[j] == '-') j++;
+        int joined = j - i == 1 && i > 0 && word_byte(t[i - 1]) && j < n && word_byte(t[j]);
+        int sign = i == 0 && j - i == 1 && j < n && is_digit(t[j]);
+        if (!joined && !sign) {
+            if (i > piece) st = chunk(dst, t + piece, i - piece);
+            if (!st) st = (j - i == 3 || j - i == 4) ? emit(dst, "--", 2) : emit(dst, t + i, j - i);
+            piece = j;
+        }
+        i = j;
+    }
+    if (!st && n > piece) st = chunk(dst, t + piece, n - piece);
+    return st;
+}
+
 /* Stanford's ptb3Escaping turns Unicode quotes, dashes and the ellipsis into the ASCII forms
  * of its drop list; map them before the ASCII rules ("dog’s" -> "dog's") */
 static qa_status ascii_punct(qa_strbuf *dst, const char *s, size_t n) {
@@ -164,7 +193,7 @@ qa_status qa_ptb_tokenize(qa_strbuf *dst, const char *s) {
             if (qa_text_is_space(cp)) break;
             end = i;
         }
-        st = chunk(&out, p + start, end - start);
+        st = chunk_hyphens(&out, p + start, end - start);
     }
     if (!st && out.len) st = qa_strbuf_putn(dst, out.s, out.len);
     qa_strbuf_free(&low);

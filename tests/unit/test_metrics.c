@@ -241,6 +241,11 @@ static void test_caption_hand(qa_t *t) {
      * a digit after every '.'), unlike an acronym */
     CHECK_OK(t, qa_ptb_tokenize(&b, "It lasts 3.5. Then 2.75, at 5 p.m."));
     CHECK_MSG(t, b.s && !strcmp(b.s, "it lasts 3.5 then 2.75 at 5 p.m."), "ptb gave '%s'", b.s);
+    qa_strbuf_clear(&b);
+    /* hyphens: kept only between letters/digits (PTBLexer's THING); at a word's edge or in runs
+     * ("--", "---" -> "--") they are tokens of their own, then dropped */
+    CHECK_OK(t, qa_ptb_tokenize(&b, "A high- and low-pitched 5-year-old hum--then (dog)- cat ---"));
+    CHECK_MSG(t, b.s && !strcmp(b.s, "a high and low-pitched 5-year-old hum then -lrb- dog -rrb- cat"), "ptb gave '%s'", b.s);
     qa_strbuf_free(&b);
 }
 
