@@ -102,6 +102,7 @@ static int run(int argc, char **argv) {
     if (!results) {
         qa_metric_result r;
         st = score_group(&r, metric, &o, &in.groups[0]);
+        if (st == QA_ERR_FORMAT && strcmp(metric, "spice") && strcmp(metric, "spider")) st = qa_error_wrap(st, "%s", ref); /* "line N" of the reference file */
         if (!st && !(root = result_json(&r, 1))) st = qa_error(QA_ERR_NOMEM, "out of memory");
     } else {
         root = cJSON_CreateObject();

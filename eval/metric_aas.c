@@ -3,7 +3,7 @@
  *
  * A line such as "<|0.00|>打<|0.30|>开<|0.62|>" is parsed after removing <|startoftranscript|>,
  * <|transcribe|>, <|en|> and <|zh|>: the timestamps are the <|d.dd|> tokens, word i is the text
- * between timestamps i and i+1 (whitespace-stripped; "<|sil|>" is a word) and spans
+ * between timestamps i and i+1 (as written, not stripped; "<|sil|>" is a word) and spans
  * (t_i, t_i+1). Reference and hypothesis words are aligned as edit_distance.SequenceMatcher
  * aligns them; over the "equal" pairs, shift = |start_ref - start_hyp| + |end_ref - end_hyp|;
  * value = 1000 * sum of shifts / number of matched words.
@@ -11,9 +11,10 @@
  * Where the reference harness is defective (qwen-audio-spec 9.5) we compute the correct value:
  *   - text before the first timestamp (the hypothesis of the reference harness lacks the
  *     <|0.00|> its prompt forced) is a word starting at 0.00 instead of being discarded;
- *   - a malformed line (an empty gap between two timestamps, text after the last timestamp, no
- *     timestamp) drops that line on BOTH sides, so lines stay paired by index (the reference
- *     drops ref and hyp lines independently and then pairs by position). */
+ *   - a line without any timestamp drops that line on BOTH sides, so lines stay paired by index
+ *     (the reference drops ref and hyp lines independently and then pairs by position).
+ * Otherwise as the reference: words are not stripped, an empty gap between two timestamps is an
+ * empty word, text after the last timestamp is ignored, <|123.45|> is text. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,12 +40,13 @@ static int is_dropped_tag(const char *p) {
     return 0;
 }
 
-/* <|d+.d+|> at p: returns its length and the value, or 0 */
+/* <|d.d+|> or <|dd.d+|> at p (the reference's <\|\d{1,2}\.\d+\|>): returns its length and the
+ * value, or 0 */
 static size_t timestamp_at(const char *p, double *t) {
     if (p[0] != '<' || p[1] != '|') return 0;
     size_t i = 2, d1 = 0, d2 = 0;
     while (p[i] >= '0' && p[i] <= '9') { i++; d1++; }
-    if (!d1 || p[i] != '.') return 0;
+    if (!d1 || d1 > 2 || p[i] != '.') return 0;
     i++;
     while (p[i] >= '0' && p[i] <= '9') { i++; d2++; }
     if (!d2 || p[i] != '|' || p[i + 1] != '>') return 0;
@@ -53,10 +55,8 @@ static size_t timestamp_at(const char *p, double *t) {
 }
 
 static qa_status push_word(srwt_line *l, qa_interner *in, const char *w, size_t n, double s, double e) {
-    /* strip whitespace on both ends */
+    /* the word as written: the reference compares the raw text between timestamps (" b" != "b") */
     size_t b = 0, en = n;
-    while (b < en && (w[b] == ' ' || w[b] == '\t' || w[b] == '\n' || w[b] == '\r')) b++;
-    while (en > b && (w[en - 1] == ' ' || w[en - 1] == '\t' || w[en - 1] == '\n' || w[en - 1] == '\r')) en--;
     if (l->words.n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 32;
         double *a = realloc(l->start, cap * sizeof *a);
@@ -80,7 +80,9 @@ static int blank(const char *s, size_t n) {
     return 1;
 }
 
-/* parses one line; *ok = 0 when malformed; *implicit = 1 when a leading word got t = 0.00 */
+/* parses one line; *ok = 0 when it has no timestamp; *implicit = 1 when a leading word got
+ * t = 0.00. As re.split(ts)[1:-1]: an empty gap is an empty word, text after the last
+ * timestamp is no word. */
 static qa_status parse_line(srwt_line *l, qa_interner *in, const char *s, int *ok, int *implicit) {
     qa_strbuf clean = {0};
     qa_status st = QA_OK;
@@ -105,15 +107,14 @@ static qa_status parse_line(srwt_line *l, qa_interner *in, const char *s, int *o
                 *implicit = 1;
             }
         } else {
-            if (blank(p + seg, i - seg)) *ok = 0;
-            else st = push_word(l, in, p + seg, i - seg, prev, t);
+            st = push_word(l, in, p + seg, i - seg, prev, t);
         }
         nts++;
         prev = t;
         i += k;
         seg = i;
     }
-    if (nts == 0 || !blank(p + seg, strlen(p + seg))) *ok = 0;
+    if (nts == 0) *ok = 0;
     qa_strbuf_free(&clean);
     return st;
 }

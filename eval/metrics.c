@@ -28,9 +28,18 @@ qa_status qa_metric_compute(qa_metric_result *r, const char *metric, const qa_me
                             const char *const *hyp, const qa_refset *ref, size_t n) {
     qa_metric_opts def = qa_metric_opts_default();
     if (!o) o = &def;
-    for (size_t i = 0; i < n; i++)
+    /* the metrics that take several references per item; the others would silently use the first */
+    int multi = !strcmp(metric, "bleu") || !strcmp(metric, "cider") || !strcmp(metric, "rouge") ||
+                !strcmp(metric, "coco-bleu");
+    for (size_t i = 0; i < n; i++) {
         if (!hyp[i] || ref[i].nref < 1 || !ref[i].ref)
             return qa_error(QA_ERR_ARG, "line %zu: a hypothesis and at least one reference are required", i + 1);
+        if (!multi && ref[i].nref > 1)
+            return qa_error(QA_ERR_FORMAT,
+                            "line %zu: %d references (TAB-separated, or a gt list) but %s scores against one "
+                            "reference per item: keep one",
+                            i + 1, ref[i].nref, metric);
+    }
     if (!strcmp(metric, "wer")) return qa_metric_wer(r, o, 0, hyp, ref, n);
     if (!strcmp(metric, "cer")) return qa_metric_wer(r, o, 1, hyp, ref, n);
     if (!strcmp(metric, "bleu")) return qa_metric_bleu(r, o, hyp, ref, n);

@@ -5,11 +5,12 @@
  * Rules (a subset of PTB's, enough for captions; docs/metrics.md lists what differs):
  *   - lower-case (utf8proc simple mapping); split on whitespace;
  *   - peel leading  " ' ` ( [ {  and trailing  . , ! ? ; : " ' ) ] }  and "..." off each chunk;
- *     a trailing '.' stays on chunks that have another '.' inside (u.s., a.m.);
+ *     a trailing '.' stays on chunks that have another '.' inside (u.s., a.m.), unless a digit precedes it (3.5.);
  *   - split clitics at the end of a word: n't 's 're 've 'll 'd 'm (PTB: "don't" -> do n't), and
  *     cannot gonna gotta wanna gimme lemme -> can not, gon na, ... as PTBLexer does;
  *   - Unicode quotes, en/em dashes and the ellipsis become their ASCII forms first (ptb3Escaping);
  *   - split commas, semicolons and '!'/'?' inside a chunk unless between digits;
+ *   - a hyphen not between two letters/digits ("high-", "hum--then") is a token (dropped);
  *   - a leading '$' and a trailing '%' become tokens;
  *   - brackets become -lrb- -rrb- -lsb- -rsb- -lcb- -rcb- (kept: after lower-casing they no
  *     longer equal the upper-case names in the drop list, exactly as in the reference);
@@ -105,10 +106,11 @@ static qa_status chunk(qa_strbuf *dst, const char *t, size_t n) {
     while (tail_start > b && trail_punct(t[tail_start - 1])) {
         char c = t[tail_start - 1];
         if (c == '.') {
-            /* keep the period of an abbreviation with inner periods (u.s., a.m.) */
+            /* keep the period of an abbreviation with inner periods (u.s., a.m.), but not of a
+             * decimal number ("3.5." is "3.5" "."): PTB numbers need a digit after each '.' */
             int inner = 0;
             for (size_t k = b; k + 1 < tail_start; k++) inner |= t[k] == '.';
-            if (inner && tail_start - 1 > b && t[tail_start - 2] != '.') break;
+            if (inner && tail_start - 1 > b && t[tail_start - 2] != '.' && !is_digit(t[tail_start - 2])) break;
         }
         tail_start--;
     }
@@ -123,6 +125,34 @@ static qa_status chunk(qa_strbuf *dst, const char *t, size_t n) {
         st = br ? emit(dst, br, strlen(br)) : emit(dst, t + k, 1);
         k++;
     }
+    return st;
+}
+
+static int word_byte(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || (unsigned char)c >= 0x80;
+}
+
+/* PTBLexer joins words by single hyphens only between letters/digits ("low-pitched",
+ * "5-year-old"); a hyphen at a word's edge ("high-") or a run ("hum--then") is a token of its
+ * own (runs of 3-4 become "--", ptb3Dashes), which the drop list then removes. A leading "-"
+ * before a digit ("-5") is left to chunk(). */
+static qa_status chunk_hyphens(qa_strbuf *dst, const char *t, size_t n) {
+    qa_status st = QA_OK;
+    size_t piece = 0;
+    for (size_t i = 0; i < n && !st;) {
+        if (t[i] != '-') { i++; continue; }
+        size_t j = i;
+        while (j < n && t[j] == '-') j++;
+        int joined = j - i == 1 && i > 0 && word_byte(t[i - 1]) && j < n && word_byte(t[j]);
+        int sign = i == 0 && j - i == 1 && j < n && is_digit(t[j]);
+        if (!joined && !sign) {
+            if (i > piece) st = chunk(dst, t + piece, i - piece);
+            if (!st) st = (j - i == 3 || j - i == 4) ? emit(dst, "--", 2) : emit(dst, t + i, j - i);
+            piece = j;
+        }
+        i = j;
+    }
+    if (!st && n > piece) st = chunk(dst, t + piece, n - piece);
     return st;
 }
 
@@ -163,7 +193,7 @@ qa_status qa_ptb_tokenize(qa_strbuf *dst, const char *s) {
             if (qa_text_is_space(cp)) break;
             end = i;
         }
-        st = chunk(&out, p + start, end - start);
+        st = chunk_hyphens(&out, p + start, end - start);
     }
     if (!st && out.len) st = qa_strbuf_putn(dst, out.s, out.len);
     qa_strbuf_free(&low);

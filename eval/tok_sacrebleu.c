@@ -6,7 +6,7 @@
  *        ranges below, INCLUDING sacrebleu's mistyped ranges '\u20000'..'\u2a6d6' and
  *        '\u2f800'..'\u2fa1d', which Python reads as two-character strings and which therefore
  *        cover U+2001..U+2A6D and U+2F81..U+2FA1 and NOT the supplementary CJK planes), then
- *        the same regexps.
+ *        the same regexps on the unpadded line (a leading ".5" stays whole).
  *   regexps, applied in order as re.sub does (left to right, non-overlapping):
  *     ([\{-\~\[-\` -\&\(-\+\:-\@\/]) -> " \1 "
  *     ([^0-9])([\.,])                 -> "\1 \2 "
@@ -181,7 +181,7 @@ qa_status qa_bleu_tokenize(qa_strbuf *dst, const char *s, qa_bleu_tok tok) {
         py_strip(s + b, e - b, 1, &lb, &le);
         const char *p = s + b + lb;
         size_t pn = le - lb, i = 0;
-        st = qa_strbuf_putc(&line, ' ');
+        /* no padding space here (13a pads, zh does not): a padded leading ".5" would split */
         while (i < pn && !st) {
             size_t start = i;
             uint32_t cp = qa_utf8_next(p, pn, &i);

@@ -33,7 +33,7 @@ expect_value nsynth_instrument_value 0.9583333333333334 1e-9
 # --results: per source, gt as a string or a list, BLEU tokenizer from a *_zh_* source
 cat > "$TMP/res.jsonl" <<'J'
 {"gt": "a b c d", "response": "a b c d", "source": "asr_a"}
-{"gt": ["x y z w", "q"], "response": "x y z q", "source": "asr_b"}
+{"gt": ["x y z w"], "response": "x y z q", "source": "asr_b"}
 {"gt": "e f", "response": "e", "source": "asr_a"}
 J
 expect_exit results 0 "$QAUDIO" score --metric wer --results "$TMP/res.jsonl"
@@ -80,4 +80,12 @@ expect_value spice_runner_value 0.5 1e-12
 PATH="$TMP/bin:$PATH" QAUDIO_SPICE_JAR="$TMP/fake-spice.jar" expect_exit spider_runner 0 "$QAUDIO" score --metric spider --hyp $D/cider.hyp --ref $D/cider.ref
 expect_value spider_runner_value 1.0045765903465135 1e-9
 expect_exit help 0 "$QAUDIO" score --help
+# a TAB in the reference of a single-reference metric: an error naming the file and line, not a silent first field
+printf 'a b\nc\n' > "$TMP/sh"; printf 'a b\nc\td\n' > "$TMP/sr"
+expect_exit wer_multi_ref 1 "$QAUDIO" score --metric wer --hyp "$TMP/sh" --ref "$TMP/sr"
+expect_grep wer_multi_ref_msg 'sr: line 2: .*2 references' "$TMP/err"
+printf '{"gt": ["a", "b"], "response": "a", "source": "s"}\n' > "$TMP/ml.jsonl"
+expect_exit wer_results_list 1 "$QAUDIO" score --metric wer --results "$TMP/ml.jsonl"
+expect_grep wer_results_list_msg "source 's': line 1: 2 references" "$TMP/err"
+expect_exit acc_multi_ref 1 "$QAUDIO" score --metric acc --hyp "$TMP/sh" --ref "$TMP/sr"
 finish

@@ -188,6 +188,13 @@ static void test_bleu_hand(qa_t *t) {
     CHECK_OK(t, qa_bleu_tokenize(&b, "a\xE2\x80\x94" "b\xF0\xA0\x80\x80" "c", QA_BLEU_TOK_ZH));
     CHECK_MSG(t, b.s && !strcmp(b.s, "a \xE2\x80\x94 b\xF0\xA0\x80\x80" "c"), "zh quirk gave '%s'", b.s);
     qa_strbuf_clear(&b);
+    /* zh does not pad the line with spaces (13a does): a leading ".5" or ",5" stays one token */
+    CHECK_OK(t, qa_bleu_tokenize(&b, " .5\xE5\x85\x83 ,5", QA_BLEU_TOK_ZH));
+    CHECK_MSG(t, b.s && !strcmp(b.s, ".5 \xE5\x85\x83 , 5"), "zh leading period gave '%s'", b.s);
+    qa_strbuf_clear(&b);
+    CHECK_OK(t, qa_bleu_tokenize(&b, ".5 x", QA_BLEU_TOK_13A));
+    CHECK_MSG(t, b.s && !strcmp(b.s, ". 5 x"), "13a leading period gave '%s'", b.s);
+    qa_strbuf_clear(&b);
     CHECK_OK(t, qa_bleu_tokenize(&b, "  keep, as is.  ", QA_BLEU_TOK_NONE));
     CHECK_MSG(t, b.s && !strcmp(b.s, "  keep, as is."), "none gave '%s'", b.s);
     qa_strbuf_free(&b);
@@ -229,6 +236,16 @@ static void test_caption_hand(qa_t *t) {
     /* Unicode quotes/dashes/ellipsis as ptb3Escaping, PTBLexer's split words, a mid-word period */
     CHECK_OK(t, qa_ptb_tokenize(&b, "He cannot go \xE2\x80\x94 gonna \xE2\x80\x9Cstop\xE2\x80\x9D\xE2\x80\xA6 dog\xE2\x80\x99s u.s. 3,000"));
     CHECK_MSG(t, b.s && !strcmp(b.s, "he can not go gon na stop dog 's u.s. 3,000"), "ptb gave '%s'", b.s);
+    qa_strbuf_clear(&b);
+    /* a decimal number ending a sentence is a number and a period (PTBLexer's number pattern needs
+     * a digit after every '.'), unlike an acronym */
+    CHECK_OK(t, qa_ptb_tokenize(&b, "It lasts 3.5. Then 2.75, at 5 p.m."));
+    CHECK_MSG(t, b.s && !strcmp(b.s, "it lasts 3.5 then 2.75 at 5 p.m."), "ptb gave '%s'", b.s);
+    qa_strbuf_clear(&b);
+    /* hyphens: kept only between letters/digits (PTBLexer's THING); at a word's edge or in runs
+     * ("--", "---" -> "--") they are tokens of their own, then dropped */
+    CHECK_OK(t, qa_ptb_tokenize(&b, "A high- and low-pitched 5-year-old hum--then (dog)- cat ---"));
+    CHECK_MSG(t, b.s && !strcmp(b.s, "a high and low-pitched 5-year-old hum then -lrb- dog -rrb- cat"), "ptb gave '%s'", b.s);
     qa_strbuf_free(&b);
 }
 
@@ -279,9 +296,20 @@ static void test_aas_hand(qa_t *t) {
     CHECK_NEAR(t, r.value, 100.0, 1e-9);
     CHECK_NEAR(t, part(&r, "implicit_start"), 1, 0);
     const char *h3[] = {"<|0.00|>a<|0.50|>", "<|0.00|>a<|0.50|>"}, *r3[] = {"<|0.00|>a<|0.50|><|0.70|>b<|1.00|>", "<|0.00|>a<|0.60|>"};
-    CHECK_OK(t, score(&r, "aas", &o, h3, r3, 2)); /* line 1 malformed: dropped on both sides */
-    CHECK_NEAR(t, part(&r, "dropped"), 1, 0);
-    CHECK_NEAR(t, r.value, 100.0, 1e-9);
+    /* as evaluate_srwt.py: an empty gap is an (empty) word, not a reason to drop the line:
+     * line 1 matches a with shift 0, line 2 a with shift .1 -> .1 / 2 */
+    CHECK_OK(t, score(&r, "aas", &o, h3, r3, 2));
+    CHECK_NEAR(t, part(&r, "dropped"), 0, 0);
+    CHECK_NEAR(t, part(&r, "matched"), 2, 0);
+    CHECK_NEAR(t, r.value, 50.0, 1e-9);
+    /* text after the last timestamp is not a word (re.split(...)[1:-1]); words are not stripped
+     * (" b" != "b"); <|123.45|> is not a timestamp (\d{1,2}\.\d+) but text */
+    const char *h3b[] = {"<|0.00|>a<|0.40|>b<|1.00|>tail", "<|0.00|>a<|0.50|> b<|1.00|>", "<|0.00|>a<|0.50|>b<|123.45|>c<|1.00|>"},
+               *r3b[] = {"<|0.00|>a<|0.50|>b<|1.00|>", "<|0.00|>a<|0.50|>b<|1.00|>", "<|0.00|>a<|0.50|>b<|123.45|>c<|1.00|>"};
+    CHECK_OK(t, score(&r, "aas", &o, h3b, r3b, 3)); /* (.1 + .1) + 0 + 0 over 2 + 1 + 2 matched words */
+    CHECK_NEAR(t, part(&r, "dropped"), 0, 0);
+    CHECK_NEAR(t, part(&r, "matched"), 5, 0);
+    CHECK_NEAR(t, r.value, 40.0, 1e-9);
     const char *h4[] = {"<|0.00|><|sil|><|0.30|>x<|0.90|>"}, *r4[] = {"<|0.00|><|sil|><|0.20|>x<|1.00|>"};
     CHECK_OK(t, score(&r, "aas", &o, h4, r4, 1)); /* <|sil|> is a word: (.1 + .1 + .1) / 2 */
     CHECK_NEAR(t, r.value, 150.0, 1e-9);
@@ -353,6 +381,16 @@ static void test_input_errors(qa_t *t) {
     CHECK(t, strstr(qa_error_message(), "res.jsonl:2") != NULL);
     qa_metric_result res;
     CHECK_STATUS(t, qa_metric_compute(&res, "nope", NULL, NULL, NULL, 0), QA_ERR_ARG);
+    /* a single-reference metric must not silently score against the first of several references */
+    const char *mh[] = {"a b", "c"}, *mr0[] = {"a b"}, *mr1[] = {"c", "d"};
+    qa_refset mrs[] = {{mr0, 1}, {mr1, 2}};
+    const char *single[] = {"wer", "cer", "acc", "acc-yesno", "map", "nsynth-instrument", "aas"};
+    for (size_t k = 0; k < sizeof single / sizeof single[0]; k++) {
+        CHECK_STATUS(t, qa_metric_compute(&res, single[k], NULL, mh, mrs, 2), QA_ERR_FORMAT);
+        CHECK_MSG(t, strstr(qa_error_message(), "line 2") != NULL, "%s: '%s'", single[k], qa_error_message());
+    }
+    CHECK_OK(t, qa_metric_compute(&res, "bleu", NULL, mh, mrs, 2));
+    CHECK_OK(t, qa_metric_compute(&res, "rouge", NULL, mh, mrs, 2));
 }
 
 int main(int argc, char **argv) {
