@@ -110,7 +110,7 @@ qa_status qa_npy_parse(const void *buf, size_t len, const char *name, qa_npy *ou
         goto done;
     }
     out->count = count;
-    out->data = malloc(count * esz ? count * esz : 1);
+    out->data = malloc(count * esz != 0 ? count * esz : 1);
     if (!out->data) { s = qa_error(QA_ERR_NOMEM, "out of memory reading %s", name); goto done; }
     memcpy(out->data, b + dstart, count * esz);
 done:
