@@ -27,6 +27,8 @@ static const qa_gc_tolerance tolerances[] = {
     {"rms_norm",      QA_BF16, 2e-2,     1e-2,     3e-2,     2e-2},
     {"softmax",       QA_F32,  1e-6,     1e-5,     1e-6,     1e-5},
     {"softmax",       QA_BF16, 4e-3,     1e-2,     1e-2,     1e-2},
+    {"attention",     QA_F32,  1e-5,     1e-5,     1e-5,     1e-5},
+    {"attention",     QA_BF16, 3e-2,     2e-2,     5e-2,     3e-2},
     {NULL, QA_F32, 0, 0, 0, 0},
 };
 
