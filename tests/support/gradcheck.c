@@ -29,6 +29,10 @@ static const qa_gc_tolerance tolerances[] = {
     {"softmax",       QA_BF16, 4e-3,     1e-2,     1e-2,     1e-2},
     {"attention",     QA_F32,  1e-5,     1e-5,     1e-5,     1e-5},
     {"attention",     QA_BF16, 3e-2,     2e-2,     5e-2,     3e-2},
+    {"rope",          QA_F32,  2e-6,     1e-5,     2e-6,     1e-5},
+    {"rope",          QA_BF16, 2e-2,     1e-2,     2e-2,     1e-2},
+    {"avg_pool",      QA_F32,  1e-6,     1e-6,     1e-6,     1e-6},
+    {"avg_pool",      QA_BF16, 1e-2,     8e-3,     1e-2,     8e-3},
     {NULL, QA_F32, 0, 0, 0, 0},
 };
 
