@@ -171,6 +171,13 @@ qa_status qa_prim_create_from_pd(qa_ctx *ctx, qa_prim **out, const qa_prim_key *
 qa_status qa_prim_create(qa_ctx *ctx, qa_prim **out, const qa_prim_key *k, const void *op_desc,
                          dnnl_primitive_attr_t attr, const int *args, int nargs)
 {
+    return qa_prim_create_hinted(ctx, out, k, op_desc, attr, args, nargs, NULL);
+}
+
+qa_status qa_prim_create_hinted(qa_ctx *ctx, qa_prim **out, const qa_prim_key *k, const void *op_desc,
+                                dnnl_primitive_attr_t attr, const int *args, int nargs,
+                                const_dnnl_primitive_desc_t hint)
+{
     *out = NULL;
     qa_status s = QA_OK;
     if (!attr) {
@@ -178,7 +185,7 @@ qa_status qa_prim_create(qa_ctx *ctx, qa_prim **out, const qa_prim_key *k, const
         if (s) return s;
     }
     dnnl_primitive_desc_t pd = NULL;
-    dnnl_status_t st = dnnl_primitive_desc_create(&pd, op_desc, attr, ctx->engine, NULL);
+    dnnl_status_t st = dnnl_primitive_desc_create(&pd, op_desc, attr, ctx->engine, hint);
     dnnl_primitive_attr_destroy(attr);
     if (st != dnnl_success) return qa_dnnl_check(st, "creating a oneDNN primitive descriptor (unsupported shapes or dtypes?)");
     return qa_prim_create_from_pd(ctx, out, k, pd, args, nargs);
@@ -259,5 +266,15 @@ qa_status qa_attr_new(dnnl_primitive_attr_t *attr, float sum_scale)
         }
     }
     if (s) dnnl_primitive_attr_destroy(*attr);
+    return s;
+}
+
+qa_status qa_pd_create(qa_ctx *ctx, dnnl_primitive_desc_t *pd, const void *op_desc, const_dnnl_primitive_desc_t hint)
+{
+    dnnl_primitive_attr_t attr;
+    qa_status s = qa_attr_new(&attr, 0.f);
+    if (s) return s;
+    s = qa_dnnl_check(dnnl_primitive_desc_create(pd, op_desc, attr, ctx->engine, hint), "creating a primitive descriptor");
+    dnnl_primitive_attr_destroy(attr);
     return s;
 }

@@ -70,6 +70,14 @@ qa_prim *qa_prim_find(struct qa_ctx *ctx, const qa_prim_key *k);
  * be NULL), then the primitive, and caches it. */
 qa_status qa_prim_create(struct qa_ctx *ctx, qa_prim **out, const qa_prim_key *k, const void *op_desc,
                          dnnl_primitive_attr_t attr, const int *args, int nargs);
+/* Same, with the forward primitive desc a backward desc needs as its hint (not taken). Build the
+ * hint with qa_pd_create (user scratchpad, no primitive) and destroy it after this call. */
+qa_status qa_prim_create_hinted(struct qa_ctx *ctx, qa_prim **out, const qa_prim_key *k, const void *op_desc,
+                                dnnl_primitive_attr_t attr, const int *args, int nargs,
+                                const_dnnl_primitive_desc_t hint);
+/* A bare primitive desc (e.g. a forward hint); caller destroys it. */
+qa_status qa_pd_create(struct qa_ctx *ctx, dnnl_primitive_desc_t *pd, const void *op_desc,
+                       const_dnnl_primitive_desc_t hint);
 /* Same from an existing primitive desc (taken), e.g. reorder, concat, sum. */
 qa_status qa_prim_create_from_pd(struct qa_ctx *ctx, qa_prim **out, const qa_prim_key *k, dnnl_primitive_desc_t pd,
                                  const int *args, int nargs);

@@ -29,6 +29,24 @@ static inline qa_status qa_op_copy_into(qa_ctx *ctx, const qa_tensor *dst, const
 {
     return qa_op_reorder(ctx, dst, src, 1.f, 0);
 }
+/* dst (= or +=) src0 <alg> src1 (dnnl_binary_add, _mul, ...). src1 has src0's rank with dims equal
+ * or 1 (broadcast); dst has src0's shape. One cached oneDNN binary (sum post-op to accumulate). */
+qa_status qa_op_binary(qa_ctx *ctx, const qa_tensor *dst, const qa_tensor *src0, const qa_tensor *src1,
+                       dnnl_alg_kind_t alg, int accumulate);
+/* dst = sum of src over the dims where dst has size 1 (same rank). oneDNN reduction. */
+qa_status qa_op_reduce_sum(qa_ctx *ctx, const qa_tensor *dst, const qa_tensor *src);
+/* dst = eltwise(src) (forward_training). src and dst must be contiguous with the same shape. */
+qa_status qa_op_eltwise_fwd(qa_ctx *ctx, const qa_tensor *dst, const qa_tensor *src, dnnl_alg_kind_t alg, float alpha,
+                            float beta);
+/* diff_src = eltwise'(src) * diff_dst (written, not accumulated); all contiguous, same shape. */
+qa_status qa_op_eltwise_bwd(qa_ctx *ctx, const qa_tensor *diff_src, const qa_tensor *diff_dst, const qa_tensor *src,
+                            dnnl_alg_kind_t alg, float alpha, float beta);
+/* A contiguous version of x: x itself, or a copy in the step arena (no gradient). */
+qa_status qa_op_contiguous(qa_ctx *ctx, qa_tensor *out, const qa_tensor *x);
+/* A contiguous scratch tensor in the step arena (release with qa_arena_mark/rewind). */
+qa_status qa_op_temp(qa_ctx *ctx, qa_tensor *out, qa_dtype dt, int ndim, const int64_t *shape);
+/* View of t with leading size-1 dims added up to ndim (no copy). */
+qa_tensor qa_op_expand(const qa_tensor *t, int ndim);
 /* Shape mismatch message helper: QA_ERR_SHAPE "op: what a (..) and b (..) ...". */
 qa_status qa_op_shape_error(const char *op, const char *what, const qa_tensor *a, const qa_tensor *b);
 

@@ -15,10 +15,6 @@
  * written to bf16 buffers that already hold g0 are rounded once more. */
 static const qa_gc_tolerance tolerances[] = {
     /* op              dtype    fwd atol  fwd rtol  bwd atol  bwd rtol */
-    {"matmul",        QA_F32,  1e-5,     1e-5,     1e-5,     1e-5},
-    {"matmul",        QA_BF16, 2e-2,     1e-2,     3e-2,     1e-2},
-    {"linear",        QA_F32,  1e-5,     1e-5,     1e-5,     1e-5},
-    {"linear",        QA_BF16, 2e-2,     1e-2,     3e-2,     1e-2},
     /* second helper's families (conv1d, norm, softmax, attention, rope, pool): normalisations and
      * softmax reduce over <= 131 terms in f32; their bf16 outputs are rounded once (2^-8 relative). */
     {"layer_norm",    QA_F32,  1e-5,     1e-5,     1e-5,     1e-5},
@@ -33,6 +29,20 @@ static const qa_gc_tolerance tolerances[] = {
     {"rope",          QA_BF16, 2e-2,     1e-2,     2e-2,     1e-2},
     {"avg_pool",      QA_F32,  1e-6,     1e-6,     1e-6,     1e-6},
     {"avg_pool",      QA_BF16, 1e-2,     8e-3,     1e-2,     8e-3},
+    {"matmul",        QA_F32,  1e-5,     1e-5,     1e-5,     1e-5},
+    {"matmul",        QA_BF16, 2e-2,     1e-2,     3e-2,     1e-2},
+    {"linear",        QA_F32,  1e-5,     1e-5,     1e-5,     1e-5},
+    {"linear",        QA_BF16, 2e-2,     1e-2,     3e-2,     1e-2},
+    {"add",           QA_F32,  1e-6,     1e-6,     1e-5,     1e-6},
+    {"add",           QA_BF16, 1e-2,     8e-3,     2e-2,     8e-3},
+    {"mul",           QA_F32,  1e-6,     1e-6,     1e-5,     1e-6},
+    {"mul",           QA_BF16, 1e-2,     8e-3,     2e-2,     8e-3},
+    {"scale",         QA_F32,  1e-6,     1e-6,     1e-6,     1e-6},
+    {"scale",         QA_BF16, 1e-2,     8e-3,     1e-2,     8e-3},
+    {"gelu",          QA_F32,  1e-6,     1e-5,     1e-6,     1e-5},
+    {"gelu",          QA_BF16, 1e-2,     8e-3,     1e-2,     8e-3},
+    {"silu",          QA_F32,  1e-6,     1e-5,     1e-6,     1e-5},
+    {"silu",          QA_BF16, 1e-2,     8e-3,     1e-2,     8e-3},
     {NULL, QA_F32, 0, 0, 0, 0},
 };
 
