@@ -4,6 +4,7 @@
  * matmul of the same GEMM shapes measured in the same run.
  *
  *   build/bench/bench_engine [--reps N] [--shapes 384x1500,1280x1500,512x2048]
+ *                            [--attn-rows N] [--recompute] [--block-only] [--cpu-time]
  *
  * Prints one line per case:
  *   qaudio <case> D= T= ms= gflops= bare_ms= bare_gflops= ratio=
@@ -14,6 +15,7 @@
  * engine reaches on the whole layer. Not a test: run by bench/bench_engine.sh. */
 #include <dnnl.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +28,14 @@
 #include "core/ops/matmul.h"
 #include "core/ops/norm.h"
 
+/* Wall-clock time; with --cpu-time the process CPU time instead, which with OMP_NUM_THREADS=1
+ * ignores the time other processes hold the core (for comparing variants on a busy machine). */
+static clockid_t bench_clock = CLOCK_MONOTONIC;
+
 static double now_s(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(bench_clock, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -119,6 +125,8 @@ static void lin_init(lin *l, qa_arena *a, int64_t out, int64_t in, int bias, uin
 
 typedef struct {
     int64_t D, T, H;
+    int64_t attn_rows; /* qa_attention_opts.block_rows (0 = automatic) */
+    bool recompute;    /* qa_attention_opts.recompute_probs */
     qa_tensor ln1w, ln1b, ln2w, ln2b;
     lin q, k, v, o, fc1, fc2;
 } block;
@@ -154,7 +162,8 @@ static void block_fwd(qa_ctx *ctx, block *b, qa_tensor *y, const qa_tensor *x)
     TRY(qa_tensor_view_reshape(&q4, &q, 4, s4));
     TRY(qa_tensor_view_reshape(&k4, &k, 4, s4));
     TRY(qa_tensor_view_reshape(&v4, &v, 4, s4));
-    qa_attention_opts ao = {.scale = 1.0 / sqrt((double)(D / H))};
+    qa_attention_opts ao = {.scale = 1.0 / sqrt((double)(D / H)), .block_rows = b->attn_rows,
+                            .recompute_probs = b->recompute};
     TRY(qa_attention(ctx, &a4, &q4, &k4, &v4, &ao));
     TRY(qa_tensor_view_reshape(&a, &a4, 3, (int64_t[]){1, T, D}));
     TRY(qa_linear(ctx, &o, &a, &b->o.w, bias_of(&b->o)));
@@ -184,13 +193,16 @@ static double run_once(qa_ctx *ctx, block *b, const lin *l, const float *xv, con
     return now_s() - t0;
 }
 
-static void bench_shape(qa_ctx *ctx, qa_arena *model, int64_t D, int64_t T, int reps)
+static void bench_shape(qa_ctx *ctx, qa_arena *model, int64_t D, int64_t T, int reps, int64_t attn_rows,
+                        bool recompute, bool block_only)
 {
     block b;
     lin l;
     uint64_t seed = 7;
     qa_arena_reset(model);
     block_init(&b, model, D, T);
+    b.attn_rows = attn_rows;
+    b.recompute = recompute;
     lin_init(&l, model, D, D, 1, &seed);
     float *xv = malloc(sizeof(float) * (size_t)(T * D)), *gy = malloc(sizeof(float) * (size_t)(T * D));
     if (!xv || !gy) exit(1);
@@ -199,7 +211,7 @@ static void bench_shape(qa_ctx *ctx, qa_arena *model, int64_t D, int64_t T, int 
         gy[i] = (float)cos(0.11 * (double)i) * 1e-2f;
     }
     int64_t H = D / 64, Dh = 64;
-    for (int which = 0; which < 2; which++) {
+    for (int which = block_only ? 1 : 0; which < 2; which++) {
         const lin *lp = which == 0 ? &l : NULL;
         run_once(ctx, &b, lp, xv, gy); /* warm-up: creates the primitives */
         double best = 1e30;
@@ -232,12 +244,19 @@ static void bench_shape(qa_ctx *ctx, qa_arena *model, int64_t D, int64_t T, int 
 int main(int argc, char **argv)
 {
     int reps = 3;
+    int64_t attn_rows = 0;
+    bool recompute = false, block_only = false;
     const char *shapes = "384x1500,1280x1500,512x2048";
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--shapes") && i + 1 < argc) shapes = argv[++i];
+        else if (!strcmp(argv[i], "--attn-rows") && i + 1 < argc) attn_rows = atoll(argv[++i]);
+        else if (!strcmp(argv[i], "--recompute")) recompute = true;
+        else if (!strcmp(argv[i], "--block-only")) block_only = true;
+        else if (!strcmp(argv[i], "--cpu-time")) bench_clock = CLOCK_PROCESS_CPUTIME_ID;
         else {
-            fprintf(stderr, "usage: bench_engine [--reps N] [--shapes DxT,...]\n");
+            fprintf(stderr, "usage: bench_engine [--reps N] [--shapes DxT,...] [--attn-rows N] [--recompute] "
+                            "[--block-only] [--cpu-time]\n");
             return 2;
         }
     }
@@ -254,7 +273,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_engine: bad shape %s (want DxT, D a multiple of 64)\n", tok);
             return 2;
         }
-        bench_shape(ctx, &model, D, T, reps);
+        bench_shape(ctx, &model, D, T, reps, attn_rows, recompute, block_only);
     }
     qa_arena_deinit(&model);
     qa_ctx_free(ctx);

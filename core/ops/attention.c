@@ -57,37 +57,71 @@ static qa_tensor tr(const qa_tensor *t)
     return h;
 }
 
-/* Sets masked scores of S (B, H, Tq, Tk), f32 dense, to -inf. Touches only masked entries. */
-static void apply_mask(const qa_tensor *S, int causal, const int32_t *kv_len)
+/* Sets masked scores of S (1, H, n, Tk) — the rows i0 .. i0+n-1 of batch row b, f32 with a dense
+ * last dim — to -inf. Touches only masked entries. */
+static void apply_mask(const qa_tensor *S, int64_t b, int64_t i0, int64_t Tq, int causal, const int32_t *kv_len)
 {
-    int64_t B = S->shape[0], H = S->shape[1], Tq = S->shape[2], Tk = S->shape[3];
-    float *s = S->data;
-    for (int64_t b = 0; b < B; b++) {
-        int64_t kvl = kv_len ? kv_len[b] : Tk;
-        for (int64_t h = 0; h < H; h++)
-            for (int64_t i = 0; i < Tq; i++) {
-                float *row = s + ((b * H + h) * Tq + i) * Tk;
-                int64_t lim = kvl;
-                if (causal && i + (Tk - Tq) + 1 < lim) lim = i + (Tk - Tq) + 1;
-                for (int64_t j = lim; j < Tk; j++) row[j] = -INFINITY;
-            }
-    }
+    int64_t H = S->shape[1], n = S->shape[2], Tk = S->shape[3];
+    int64_t kvl = kv_len ? kv_len[b] : Tk;
+    for (int64_t h = 0; h < H; h++)
+        for (int64_t r = 0; r < n; r++) {
+            float *row = (float *)S->data + h * S->stride[1] + r * S->stride[2];
+            int64_t i = i0 + r, lim = kvl;
+            if (causal && i + (Tk - Tq) + 1 < lim) lim = i + (Tk - Tq) + 1;
+            for (int64_t j = lim; j < Tk; j++) row[j] = -INFINITY;
+        }
 }
 
-/* P (B, H, Tq, Tk) = softmax(mask(scale * Q K^T)); P of the inputs' dtype. S is a f32 temporary
- * (P itself when f32). */
-static qa_status probs(qa_ctx *ctx, const qa_tensor *P, const qa_tensor *q, const qa_tensor *k, double scale,
-                       int causal, const int32_t *kv_len)
+/* The work runs per batch row and, optionally, per block of query rows (opts.block_rows), so the
+ * (H, n, Tk) scores of a block are the only T^2-sized temporary. By default a block is the whole
+ * row: measured on the development machine (bench/bench_engine --attn-rows), smaller blocks made
+ * the oneDNN products slower than the memory traffic they save (D=1280, T=1500, one thread:
+ * 1.11 s per block forward+backward unblocked, 1.85 s in blocks of 544 rows). */
+static int64_t block_rows(int64_t H, int64_t Tq, int64_t Tk, int64_t forced)
 {
-    qa_tensor qh = heads(q), kh = heads(k), kt = tr(&kh), S = *P;
+    (void)H, (void)Tk;
+    if (forced > 0) return forced < Tq ? forced : Tq;
+    return Tq;
+}
+
+static qa_tensor rows_heads(const qa_tensor *t, int64_t b, int64_t i0, int64_t n)
+{
+    qa_tensor s1, s2;
+    qa_tensor_view_slice(&s1, t, 0, b, 1);
+    qa_tensor_view_slice(&s2, &s1, 1, i0, n);
+    /* the batch dim has size 1, so its stride is free: give it the dense value, which lets oneDNN
+     * see a plain (permuted) layout and pick its fast brgemm matmul instead of a generic gemm */
+    s2.stride[0] = n * s2.stride[1];
+    return heads(&s2);
+}
+
+/* P (1, H, n, Tk) = softmax(mask(scale * Q_blk K_b^T)) for the block (b, i0, n); P of the inputs'
+ * dtype, any strides with a dense last dim; S is a f32 temporary (P itself when f32). */
+static qa_status probs_block(qa_ctx *ctx, const qa_tensor *P, const qa_tensor *q, const qa_tensor *k, int64_t b,
+                             int64_t i0, double scale, int causal, const int32_t *kv_len)
+{
+    int64_t n = P->shape[2], Tq = q->shape[1], Tk = k->shape[1];
+    qa_tensor qh = rows_heads(q, b, i0, n), kh = rows_heads(k, b, 0, Tk), kt = tr(&kh), S = *P;
     size_t mark = qa_arena_mark(&ctx->step);
     qa_status s = QA_OK;
     if (P->dtype != QA_F32) s = qa_nn_temp(ctx, &S, QA_F32, 4, P->shape);
     if (!s) s = attn_mm(ctx, &S, &qh, &kt, (float)scale, 0);
-    if (!s && (causal || kv_len)) apply_mask(&S, causal, kv_len);
+    if (!s && (causal || kv_len)) apply_mask(&S, b, i0, Tq, causal, kv_len);
     if (!s) s = qa_softmax_exec(ctx, P, &S);
     qa_arena_rewind(&ctx->step, mark);
     return s;
+}
+
+/* The saved P of block (b, i0, n), as a dense (1, H, n, Tk): blocks are stored one after the other
+ * (row-block-major, B * H * Tq * Tk elements in all), because oneDNN's fast matmul and softmax
+ * kernels want dense batches, which a (B, H, Tq, Tk) row slice is not. */
+static qa_tensor p_rows(const qa_tensor *P, int64_t b, int64_t i0, int64_t n)
+{
+    int64_t H = P->shape[1], Tq = P->shape[2], Tk = P->shape[3];
+    qa_tensor t;
+    qa_tensor_init(&t, P->dtype, 4, (int64_t[]){1, H, n, Tk},
+                   (char *)P->data + (size_t)((b * Tq + i0) * H * Tk) * qa_dtype_size(P->dtype));
+    return t;
 }
 
 static qa_status attn_check(const qa_tensor *q, const qa_tensor *k, const qa_tensor *v, const qa_attention_opts *o)
@@ -105,6 +139,7 @@ static qa_status attn_check(const qa_tensor *q, const qa_tensor *k, const qa_ten
         return qa_op_shape_error("attention", "q (B, Tq, H, Dh) and k (B, Tk, H, Dh) disagree:", q, k);
     if (o->causal && q->shape[1] > k->shape[1])
         return qa_op_shape_error("attention", "causal attention needs Tq <= Tk:", q, k);
+    if (o->block_rows < 0) return qa_error(QA_ERR_ARG, "attention: block_rows %lld must be >= 0", (long long)o->block_rows);
     if (!(o->scale > 0) || !isfinite(o->scale)) return qa_error(QA_ERR_ARG, "attention: scale %g must be > 0", o->scale);
     if (o->kv_len)
         for (int64_t b = 0; b < q->shape[0]; b++)
@@ -114,8 +149,9 @@ static qa_status attn_check(const qa_tensor *q, const qa_tensor *k, const qa_ten
     return QA_OK;
 }
 
-/* Tape entry: in = {q, k, v}; aux[0] = P when saved; saved[0] = kv_len copy (int32, B) or NULL;
- * farg[0] = scale; iarg[0] = causal, iarg[1] = P saved. */
+/* Tape entry: in = {q, k, v}; aux[0] = P when saved (B * H * Tq * Tk values stored by blocks, see
+ * p_rows); saved[0] = kv_len copy
+ * (int32, B) or NULL; farg[0] = scale; iarg[0] = causal, iarg[1] = P saved, iarg[2] = block rows. */
 qa_status qa_attention(qa_ctx *ctx, qa_tensor *out, const qa_tensor *q, const qa_tensor *k, const qa_tensor *v,
                        const qa_attention_opts *o)
 {
@@ -130,12 +166,20 @@ qa_status qa_attention(qa_ctx *ctx, qa_tensor *out, const qa_tensor *q, const qa
         memcpy(kvl, o->kv_len, sizeof(int32_t) * (size_t)B);
     }
     bool keep = record && !o->recompute_probs;
+    int64_t nb = block_rows(H, Tq, Tk, o->block_rows);
+    qa_tensor Pall, Pblk;
+    if (keep && (s = qa_nn_temp(ctx, &Pall, q->dtype, 4, (int64_t[]){B, H, Tq, Tk}))) return s;
     size_t mark = qa_arena_mark(&ctx->step);
-    qa_tensor P, oh = heads(out), vh = heads(v);
-    if ((s = qa_nn_temp(ctx, &P, q->dtype, 4, (int64_t[]){B, H, Tq, Tk}))) return s;
-    if (keep) mark = qa_arena_mark(&ctx->step);
-    s = probs(ctx, &P, q, k, o->scale, o->causal, o->kv_len);
-    if (!s) s = attn_mm(ctx, &oh, &P, &vh, 1.f, 0);
+    if (!keep && (s = qa_nn_temp(ctx, &Pblk, q->dtype, 4, (int64_t[]){1, H, nb, Tk}))) return s;
+    for (int64_t b = 0; b < B && !s; b++)
+        for (int64_t i0 = 0; i0 < Tq && !s; i0 += nb) {
+            int64_t n = Tq - i0 < nb ? Tq - i0 : nb;
+            qa_tensor P = keep ? p_rows(&Pall, b, i0, n) : Pblk;
+            if (!keep) P.shape[2] = n;
+            qa_tensor oh = rows_heads(out, b, i0, n), vh = rows_heads(v, b, 0, Tk);
+            s = probs_block(ctx, &P, q, k, b, i0, o->scale, o->causal, o->kv_len);
+            if (!s) s = attn_mm(ctx, &oh, &P, &vh, 1.f, 0); /* O_blk = P_blk V_b */
+        }
     qa_arena_rewind(&ctx->step, mark);
     if (s || !record) return s;
     qa_tape_entry *e;
@@ -145,47 +189,58 @@ qa_status qa_attention(qa_ctx *ctx, qa_tensor *out, const qa_tensor *q, const qa
         e->in[0] = *q;
         e->in[1] = *k;
         e->in[2] = *v;
-        if (keep) e->aux[0] = P;
+        if (keep) e->aux[0] = Pall;
         e->saved[0] = kvl;
         e->farg[0] = o->scale;
         e->iarg[0] = o->causal;
         e->iarg[1] = keep;
+        e->iarg[2] = o->block_rows;
     }
     return QA_OK;
 }
 
+/* Per block (b, rows i0..i0+n): dV_b += P^T dO; dP = dO V_b^T; dS = softmax_backward(dP, P);
+ * dQ_blk += scale dS K_b; dK_b += scale dS^T Q_blk. */
 qa_status qa_attention_backward(qa_ctx *ctx, const qa_tape_entry *e)
 {
     const qa_tensor *q = &e->in[0], *k = &e->in[1], *v = &e->in[2];
     int64_t B = q->shape[0], Tq = q->shape[1], H = q->shape[2], Tk = k->shape[1];
     float scale = (float)e->farg[0];
+    bool keep = e->iarg[1] != 0, wq = qa_wants_grad(q), wk = qa_wants_grad(k), wv = qa_wants_grad(v);
+    int64_t nb = block_rows(H, Tq, Tk, e->iarg[2]);
     size_t mark = qa_arena_mark(&ctx->step);
+    qa_tensor Pblk, dPblk, gout = qa_grad_view(&e->out), gq = qa_grad_view(q), gk = qa_grad_view(k),
+                           gv = qa_grad_view(v);
     qa_status s = QA_OK;
-    qa_tensor P = e->aux[0], dP;
-    if (!e->iarg[1]) {
-        s = qa_nn_temp(ctx, &P, q->dtype, 4, (int64_t[]){B, H, Tq, Tk});
-        if (!s) s = probs(ctx, &P, q, k, e->farg[0], (int)e->iarg[0], e->saved[0]);
-    }
-    qa_tensor gout = qa_grad_view(&e->out), dOh = heads(&gout), gq = qa_grad_view(q), gk = qa_grad_view(k),
-              gv = qa_grad_view(v), qh = heads(q), kh = heads(k), vh = heads(v);
-    if (!s && qa_wants_grad(v)) { /* dV += P^T dO */
-        qa_tensor Pt = tr(&P), dVh = heads(&gv);
-        s = attn_mm(ctx, &dVh, &Pt, &dOh, 1.f, 1);
-    }
-    if (!s && (qa_wants_grad(q) || qa_wants_grad(k))) {
-        qa_tensor vt = tr(&vh);
-        s = qa_nn_temp(ctx, &dP, q->dtype, 4, (int64_t[]){B, H, Tq, Tk});
-        if (!s) s = attn_mm(ctx, &dP, &dOh, &vt, 1.f, 0);    /* dP = dO V^T */
-        if (!s) s = qa_softmax_bwd_exec(ctx, &dP, &dP, &P); /* dS, in place */
-        if (!s && qa_wants_grad(q)) {                      /* dQ += scale dS K */
-            qa_tensor dQh = heads(&gq);
-            s = attn_mm(ctx, &dQh, &dP, &kh, scale, 1);
+    if (!keep) s = qa_nn_temp(ctx, &Pblk, q->dtype, 4, (int64_t[]){1, H, nb, Tk});
+    if (!s && (wq || wk)) s = qa_nn_temp(ctx, &dPblk, q->dtype, 4, (int64_t[]){1, H, nb, Tk});
+    for (int64_t b = 0; b < B && !s; b++)
+        for (int64_t i0 = 0; i0 < Tq && !s; i0 += nb) {
+            int64_t n = Tq - i0 < nb ? Tq - i0 : nb;
+            qa_tensor P = keep ? p_rows(&e->aux[0], b, i0, n) : Pblk;
+            if (!keep) {
+                P.shape[2] = n;
+                s = probs_block(ctx, &P, q, k, b, i0, e->farg[0], (int)e->iarg[0], e->saved[0]);
+            }
+            qa_tensor dOh = rows_heads(&gout, b, i0, n);
+            if (!s && wv) { /* dV_b += P^T dO */
+                qa_tensor Pt = tr(&P), dVh = rows_heads(&gv, b, 0, Tk);
+                s = attn_mm(ctx, &dVh, &Pt, &dOh, 1.f, 1);
+            }
+            if (s || !(wq || wk)) continue;
+            qa_tensor dP = dPblk, vh = rows_heads(v, b, 0, Tk), vt = tr(&vh);
+            dP.shape[2] = n;
+            s = attn_mm(ctx, &dP, &dOh, &vt, 1.f, 0);           /* dP = dO V^T */
+            if (!s) s = qa_softmax_bwd_exec(ctx, &dP, &dP, &P); /* dS, in place */
+            if (!s && wq) {                                    /* dQ_blk += scale dS K */
+                qa_tensor dQh = rows_heads(&gq, b, i0, n), kh = rows_heads(k, b, 0, Tk);
+                s = attn_mm(ctx, &dQh, &dP, &kh, scale, 1);
+            }
+            if (!s && wk) { /* dK_b += scale dS^T Q_blk */
+                qa_tensor dKh = rows_heads(&gk, b, 0, Tk), dSt = tr(&dP), qh = rows_heads(q, b, i0, n);
+                s = attn_mm(ctx, &dKh, &dSt, &qh, scale, 1);
+            }
         }
-        if (!s && qa_wants_grad(k)) { /* dK += scale dS^T Q */
-            qa_tensor dKh = heads(&gk), dSt = tr(&dP);
-            s = attn_mm(ctx, &dKh, &dSt, &qh, scale, 1);
-        }
-    }
     qa_arena_rewind(&ctx->step, mark);
     return s;
 }

@@ -13,6 +13,8 @@
  * P = softmax(S) (oneDNN), out = P V (oneDNN matmul).
  * Backward: dV += P^T dO; dP = dO V^T; dS = softmax_backward(dP, P); dQ += scale dS K;
  * dK += scale dS^T Q (oneDNN matmul with sum post-ops, softmax backward).
+ * The work runs per batch row, in blocks of block_rows queries (default: all), so the largest
+ * temporary is one block's (H, n, Tk) scores; smaller blocks bound that memory but run slower.
  * Memory: by default P (B, H, Tq, Tk) is saved in the step arena for the backward; with
  * recompute_probs the backward recomputes it from q and k instead (one more Q K^T product, but
  * no (B, H, T, T) tensor kept per layer: use it for long sequences and deep stacks). */
@@ -30,6 +32,7 @@ typedef struct {
     bool causal;            /* decoder self-attention */
     const int32_t *kv_len;  /* (B) valid keys per batch row, or NULL for none */
     bool recompute_probs;   /* backward recomputes P instead of saving it */
+    int64_t block_rows;     /* queries per block (0 = all: one block per batch row, the fastest) */
 } qa_attention_opts;
 
 qa_status qa_attention(qa_ctx *ctx, qa_tensor *out, const qa_tensor *q, const qa_tensor *k, const qa_tensor *v,

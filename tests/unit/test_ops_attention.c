@@ -66,6 +66,11 @@ static void test_plain_and_causal(qa_t *t)
     check(t, ctx, &c, 2);
     at_p r = {1, 3, 5, 11, 7, {.scale = 0.3, .causal = true, .recompute_probs = true}}; /* Tq < Tk */
     check(t, ctx, &r, 3);
+    /* several query blocks per batch row, the last one shorter, saved and recomputed P */
+    at_p bl = {2, 2, 11, 11, 5, {.scale = 0.45, .causal = true, .block_rows = 4}};
+    check(t, ctx, &bl, 7);
+    bl.o.recompute_probs = true;
+    check(t, ctx, &bl, 8);
     qa_ctx_free(ctx);
 }
 
@@ -78,6 +83,8 @@ static void test_key_padding(qa_t *t)
     check(t, ctx, &a, 4);
     a.o.recompute_probs = true;
     check(t, ctx, &a, 5);
+    a.o.block_rows = 5; /* 13 rows: blocks of 5, 5, 3 */
+    check(t, ctx, &a, 9);
     static const int32_t kvl2[2] = {9, 4};
     at_p c = {2, 2, 6, 9, 3, {.scale = 0.5, .causal = true, .kv_len = kvl2}};
     check(t, ctx, &c, 6);
@@ -106,7 +113,7 @@ static void test_fused_views(qa_t *t)
         for (int64_t i = 0; i < B * T * H * Dh; i++) qa_tensor_set(&c[j], i, qa_tensor_get(&v[j], i, false), false);
     }
     static const int32_t kvl[2] = {11, 6};
-    qa_attention_opts o = {.scale = 0.4, .kv_len = kvl};
+    qa_attention_opts o = {.scale = 0.4, .kv_len = kvl, .block_rows = 4};
     CHECK_OK(t, qa_attention(ctx, &y1, &v[0], &v[1], &v[2], &o));
     CHECK_OK(t, qa_attention(ctx, &y2, &c[0], &c[1], &c[2], &o));
     if (!y1.grad || !y2.grad) return;
