@@ -72,6 +72,8 @@ static void run_binary_family(qa_t *t, int op)
     check_bin(t, ctx, op, 2, (int64_t[]){9, 13}, 1, (int64_t[]){13}, 1);         /* bias first */
     check_bin(t, ctx, op, 3, (int64_t[]){3, 5, 7}, 3, (int64_t[]){3, 1, 7}, 0);  /* middle dim */
     check_bin(t, ctx, op, 4, (int64_t[]){2, 3, 5, 7}, 4, (int64_t[]){1, 3, 1, 1}, 1);
+    check_bin(t, ctx, op, 3, (int64_t[]){1, 9, 13}, 1, (int64_t[]){13}, 0);        /* leading 1 in full */
+    check_bin(t, ctx, op, 2, (int64_t[]){9, 13}, 2, (int64_t[]){1, 1}, 1);         /* scalar-like */
     qa_ctx_free(ctx);
 }
 static void test_add(qa_t *t) { run_binary_family(t, 0); }
