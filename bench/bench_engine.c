@@ -214,8 +214,6 @@ static void bench_shape(qa_ctx *ctx, qa_arena *model, int64_t D, int64_t T, int 
     for (int which = block_only ? 1 : 0; which < 2; which++) {
         const lin *lp = which == 0 ? &l : NULL;
         run_once(ctx, &b, lp, xv, gy); /* warm-up: creates the primitives */
-        double best = 1e30;
-        for (int r = 0; r < reps; r++) best = fmin(best, run_once(ctx, &b, lp, xv, gy));
         /* the GEMMs of forward + backward, as bare matmuls */
         gemm_shape g_lin[] = {{1, T, D, D, 3}};
         gemm_shape g_blk[] = {
@@ -225,11 +223,18 @@ static void bench_shape(qa_ctx *ctx, qa_arena *model, int64_t D, int64_t T, int 
             {H, T, Dh, T, 2},         /* Q K^T forward; dP = dO V^T */
             {H, T, T, Dh, 4},         /* P V forward; dV, dQ, dK */
         };
-        double bare_ms, flops;
-        if (which == 0)
-            bare_total(ctx, g_lin, 1, reps, &bare_ms, &flops);
-        else
-            bare_total(ctx, g_blk, 5, reps, &bare_ms, &flops);
+        /* layer and bare GEMMs alternate, and each keeps its best time, so that a busy machine
+         * (other processes on the two cores) disturbs both alike */
+        double best = 1e30, bare_ms = 1e30, flops = 0;
+        for (int r = 0; r < reps; r++) {
+            best = fmin(best, run_once(ctx, &b, lp, xv, gy));
+            double bm;
+            if (which == 0)
+                bare_total(ctx, g_lin, 1, 1, &bm, &flops);
+            else
+                bare_total(ctx, g_blk, 5, 1, &bm, &flops);
+            bare_ms = fmin(bare_ms, bm);
+        }
         double ms = best * 1e3;
         printf("qaudio %s D=%lld T=%lld ms=%.2f gflops=%.1f bare_ms=%.2f bare_gflops=%.1f ratio=%.3f\n",
                which == 0 ? "linear" : "block", (long long)D, (long long)T, ms, flops / best / 1e9, bare_ms,
