@@ -19,13 +19,13 @@ static void at_fwd(const void *pp, double *const *in, double *out)
 {
     const at_p *p = pp;
     qa_ref_attention_fwd(out, in[0], in[1], in[2], p->B, p->H, p->Tq, p->Tk, p->Dh, p->o.scale, p->o.causal,
-                         p->o.kv_len);
+                         p->o.kv_len, p->o.kv_start);
 }
 static void at_bwd(const void *pp, double *const *in, const double *dout, double **din)
 {
     const at_p *p = pp;
     qa_ref_attention_bwd(din[0], din[1], din[2], dout, in[0], in[1], in[2], p->B, p->H, p->Tq, p->Tk, p->Dh,
-                         p->o.scale, p->o.causal, p->o.kv_len);
+                         p->o.scale, p->o.causal, p->o.kv_len, p->o.kv_start);
 }
 static qa_status at_eng(qa_ctx *ctx, const void *pp, qa_tensor *out, qa_tensor *in)
 {
@@ -88,6 +88,15 @@ static void test_key_padding(qa_t *t)
     static const int32_t kvl2[2] = {9, 4};
     at_p c = {2, 2, 6, 9, 3, {.scale = 0.5, .causal = true, .kv_len = kvl2}};
     check(t, ctx, &c, 6);
+    /* left padding (Qwen's batched evaluation): keys before kv_start hidden; under the causal mask
+     * the first queries of row 1 see no key and must output zeros */
+    static const int32_t kvs3[2] = {0, 3}, kvl3[2] = {7, 7};
+    at_p l = {2, 2, 7, 7, 3, {.scale = 0.5, .causal = true, .kv_start = kvs3}};
+    check(t, ctx, &l, 10);
+    l.o.kv_len = kvl3;
+    l.o.recompute_probs = true;
+    l.o.block_rows = 3;
+    check(t, ctx, &l, 11);
     qa_ctx_free(ctx);
 }
 
@@ -154,7 +163,12 @@ static void test_bad_input(qa_t *t)
     o.kv_len = zero;
     CHECK_STATUS(t, qa_attention(ctx, &y, &q, &q, &q, &o), QA_ERR_ARG);
     CHECK(t, strstr(qa_error_message(), "kv_len[1]") != NULL);
+    static const int32_t st[2] = {0, 4};
     o.kv_len = NULL;
+    o.kv_start = st; /* start must be below the valid length */
+    CHECK_STATUS(t, qa_attention(ctx, &y, &q, &q, &q, &o), QA_ERR_ARG);
+    CHECK(t, strstr(qa_error_message(), "kv_start[1]") != NULL);
+    o.kv_start = NULL;
     o.scale = 0;
     CHECK_STATUS(t, qa_attention(ctx, &y, &q, &q, &q, &o), QA_ERR_ARG);
     CHECK_STATUS(t, qa_attention(ctx, &y, &q, &q, &q, NULL), QA_ERR_ARG);
