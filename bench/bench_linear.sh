@@ -16,4 +16,4 @@ theirs=$(OPENBLAS_CORETYPE=SkylakeX "$PY" bench/bench_linear.py $shapes)
 echo "$theirs"
 paste <(echo "$ours") <(echo "$theirs") | awk '{
   for (i = 1; i <= NF; i++) if ($i == "fwd+bwd") { if (!a) a = $(i + 1); else b = $(i + 1) }
-  printf "ratio qaudio/torch %s %s %s: %.2f\n", $2, $3, $4, a / b; a = 0; b = 0 }'
+  printf "ratio qaudio/torch %s %s %s %.2f\n", $2, $3, $4, a / b; a = 0; b = 0 }'

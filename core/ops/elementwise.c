@@ -135,7 +135,17 @@ static bool colsum_views(const bin_views *v, const qa_tensor *full_term, qa_tens
 static qa_status reduce_into_small(qa_ctx *ctx, const bin_views *v, const qa_tensor *full_term)
 {
     qa_tensor src2, dst2;
-    if (colsum_views(v, full_term, &src2, &dst2)) return qa_op_colsum_acc(ctx, &dst2, &src2);
+    if (colsum_views(v, full_term, &src2, &dst2)) {
+        if (!(src2.dtype == QA_F32 && dst2.dtype == QA_BF16)) return qa_op_colsum_acc(ctx, &dst2, &src2);
+        /* oneDNN 2.6 matmul has no f32 -> bf16 destination: sum into f32, then accumulate */
+        qa_tensor r2;
+        qa_status s = qa_op_temp(ctx, &r2, QA_F32, 2, dst2.shape);
+        if (s) return s;
+        memset(r2.data, 0, (size_t)dst2.shape[1] * sizeof(float));
+        if (!s) s = qa_op_colsum_acc(ctx, &r2, &src2);
+        if (!s) s = qa_op_accumulate(ctx, &dst2, &r2, 1.f);
+        return s;
+    }
     qa_tensor r;
     qa_status s = qa_op_temp(ctx, &r, QA_F32, v->sx.ndim, v->sx.shape);
     if (!s) s = qa_op_reduce_sum(ctx, &r, full_term);
@@ -169,7 +179,9 @@ qa_status qa_mul_backward(qa_ctx *ctx, const qa_tape_entry *e)
         } else {
             size_t mark = qa_arena_mark(&ctx->step);
             qa_tensor t;
-            s = qa_op_temp(ctx, &t, v.f.dtype, v.f.ndim, v.f.shape);
+            /* f32 products: rounding them to bf16 before the sum would add one rounding per term
+             * (oneDNN 2.6 runs bf16 x bf16 -> f32 binary on a reference kernel: exact, slower) */
+            s = qa_op_temp(ctx, &t, QA_F32, v.f.ndim, v.f.shape);
             if (!s) s = qa_op_binary(ctx, &t, &v.gy, &v.f, dnnl_binary_mul, 0);
             if (!s) s = reduce_into_small(ctx, &v, &t);
             qa_arena_rewind(&ctx->step, mark);

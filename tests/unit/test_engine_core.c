@@ -218,6 +218,15 @@ static void test_backward_bad_loss(qa_t *t)
     CHECK_STATUS(t, qa_tape_backward(ctx, &y), QA_ERR_STATE); /* 3 elements: not a loss */
     CHECK(t, strstr(qa_error_message(), "one-element") != NULL);
     CHECK_STATUS(t, qa_tape_backward(ctx, NULL), QA_ERR_STATE);
+    /* a tape is replayed once */
+    qa_tensor l;
+    CHECK_OK(t, qa_tensor_alloc(&l, &ctx->step, QA_F32, 0, NULL, true));
+    CHECK_OK(t, qa_tape_backward(ctx, &l));
+    CHECK_STATUS(t, qa_tape_backward(ctx, &l), QA_ERR_STATE);
+    CHECK(t, strstr(qa_error_message(), "already ran") != NULL);
+    CHECK_STATUS(t, qa_tape_replay(ctx), QA_ERR_STATE);
+    qa_ctx_step_begin(ctx);
+    CHECK_OK(t, qa_tape_replay(ctx));
     qa_ctx_free(ctx);
 }
 
@@ -240,7 +249,7 @@ static void test_harness_can_fail(qa_t *t)
     qa_ctx *ctx;
     CHECK_OK(t, qa_ctx_new(&ctx, NULL));
     if (!ctx) return;
-    qa_gc_spec s = {.op = "matmul", .n_in = 2, .in = {{2, {3, 5}}, {2, {5, 4}}}, .out_ndim = 2, .out_shape = {3, 4},
+    qa_gc_spec s = {.op = "matmul", .n_in = 2, .in = {{.ndim = 2, .shape = {3, 5}}, {.ndim = 2, .shape = {5, 4}}}, .out_ndim = 2, .out_shape = {3, 4},
                     .ref_fwd = wrong_fwd, .ref_bwd = wrong_bwd, .eng = mm_eng};
     qa_t inner = {"inner", 0, 0, 0};
     qa_gradcheck(&inner, ctx, &s, QA_F32);
