@@ -10,25 +10,6 @@
 #include "core/ops/ref_nn.h"
 #include "core/ops/softmax.h"
 
-/* The memory desc of a head-major view (1, H, rows, cols): like qa_md_from_tensor, but a size-1 dim
- * gets the outermost stride, so that a token-major tensor seen through strides keeps the
- * permuted-dense "acbd" layout that oneDNN 2.6's brgemm matmul accepts (with the row-major value
- * qa_md_from_tensor gives size-1 dims, the layout is ambiguous and a 3-5x slower gemm kernel runs). */
-static qa_status view_md(dnnl_memory_desc_t *md, const qa_tensor *t)
-{
-    dnnl_dims_t dims, strides;
-    int64_t span = 1;
-    for (int i = 0; i < t->ndim; i++) {
-        dims[i] = t->shape[i];
-        strides[i] = t->stride[i];
-        if (t->shape[i] > 1 && t->stride[i] * t->shape[i] > span) span = t->stride[i] * t->shape[i];
-    }
-    for (int i = 0; i < t->ndim; i++)
-        if (t->shape[i] == 1) strides[i] = span;
-    return qa_dnnl_check(dnnl_memory_desc_init_by_strides(md, t->ndim, dims, qa_dnnl_dtype(t->dtype), strides),
-                         "describing an attention operand");
-}
-
 /* c = alpha * a @ b (+ c when accumulate), batched over the leading dims; any strides with a dense
  * last dim or a dense second-to-last dim (oneDNN reads transposed operands through strides). */
 static qa_status attn_mm(qa_ctx *ctx, const qa_tensor *c, const qa_tensor *a, const qa_tensor *b, float alpha,
@@ -44,9 +25,9 @@ static qa_status attn_mm(qa_ctx *ctx, const qa_tensor *c, const qa_tensor *a, co
     qa_prim *p = qa_prim_find(ctx, &k);
     if (!p) {
         dnnl_memory_desc_t amd, bmd, cmd;
-        qa_status s = view_md(&amd, a);
-        if (!s) s = view_md(&bmd, b);
-        if (!s) s = view_md(&cmd, c);
+        qa_status s = qa_nn_md(&amd, a);
+        if (!s) s = qa_nn_md(&bmd, b);
+        if (!s) s = qa_nn_md(&cmd, c);
         dnnl_matmul_desc_t d;
         if (!s) s = qa_dnnl_check(dnnl_matmul_desc_init(&d, &amd, &bmd, NULL, &cmd), "attention matmul desc");
         dnnl_primitive_attr_t attr = NULL;
