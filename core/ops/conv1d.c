@@ -43,9 +43,10 @@ static qa_status conv_prim(qa_ctx *ctx, conv_entry *out, int variant, const qa_t
     }
     dnnl_memory_desc_t xmd, wmd, bmd, ymd;
     qa_status s = qa_nn_md(&xmd, x);
-    if (!s) s = qa_dnnl_check(dnnl_memory_desc_init_by_tag(&wmd, 3, (dnnl_dims_t){w->shape[0], w->shape[1], w->shape[2]},
-                                                           qa_dnnl_dtype(w->dtype), dnnl_format_tag_any),
-                              "conv weights desc");
+    if (!s)
+        s = qa_dnnl_check(dnnl_memory_desc_init_by_tag(&wmd, 3, (dnnl_dims_t){w->shape[0], w->shape[1], w->shape[2]},
+                                                       qa_dnnl_dtype(w->dtype), dnnl_format_tag_any),
+                          "conv weights desc");
     if (!s && b) s = qa_md_from_tensor(&bmd, b);
     if (!s) s = qa_nn_md(&ymd, y);
     if (s) return s;
@@ -74,9 +75,9 @@ static qa_status conv_prim(qa_ctx *ctx, conv_entry *out, int variant, const qa_t
         conv_entry fwd;
         if ((s = conv_prim(ctx, &fwd, CONV_FWD, x, &wf, b ? &bf : NULL, y, stride, pad))) return s;
         if (variant == CONV_BWD_DATA) {
-            s = qa_dnnl_check(dnnl_convolution_backward_data_desc_init(&d, dnnl_convolution_direct, &xmd, &wmd, &ymd, st,
-                                                                       pl, pr),
-                              "convolution backward-data desc");
+            s = qa_dnnl_check(
+                dnnl_convolution_backward_data_desc_init(&d, dnnl_convolution_direct, &xmd, &wmd, &ymd, st, pl, pr),
+                "convolution backward-data desc");
             static const int args[] = {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC};
             if (!s) s = qa_nn_prim_create_hint(ctx, &p, &k, &d, fwd.p->pd, args, 3);
             if (s) return qa_error_wrap(s, "conv1d backward data");
@@ -123,7 +124,8 @@ static qa_status conv_weights(qa_ctx *ctx, const conv_entry *c, int role, const 
         if (!s) s = qa_prim_create_from_pd(ctx, &p, &k, pd, args, 2);
         if (s) return s;
     }
-    return to_blocked ? qa_prim_run(ctx, p, (void *[]){user->data, *ptr}) : qa_prim_run(ctx, p, (void *[]){*ptr, user->data});
+    return to_blocked ? qa_prim_run(ctx, p, (void *[]){user->data, *ptr})
+                      : qa_prim_run(ctx, p, (void *[]){*ptr, user->data});
 }
 
 /* A (B, C, T) view over fresh time-major memory (B, T, C) in the step arena. */
@@ -144,8 +146,8 @@ static bool is_time_major(const qa_tensor *x)
 
 /* Tape entry: in = {x, w, b?}; aux[0] = x as time-major memory (x itself or a copy);
  * iarg[0] = stride, iarg[1] = pad. */
-qa_status qa_conv1d(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *w, const qa_tensor *b, int stride,
-                    int pad)
+static qa_status conv1d_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *w, const qa_tensor *b,
+                             int stride, int pad)
 {
     qa_status s = qa_tensor_check(x, "conv1d", "input x (B, Cin, T)", 3, 3, QA_DT_FLOAT);
     if (!s) s = qa_tensor_check(w, "conv1d", "weight (Cout, Cin, K)", 3, 3, QA_DT_FLOAT);
@@ -155,11 +157,14 @@ qa_status qa_conv1d(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tens
     if (b && b->shape[0] != w->shape[0]) return qa_op_shape_error("conv1d", "bias length differs from Cout:", b, w);
     if (w->dtype != x->dtype || (b && b->dtype != x->dtype))
         return qa_error(QA_ERR_DTYPE, "conv1d: input, weight and bias must share one dtype");
-    if (stride < 1 || pad < 0) return qa_error(QA_ERR_ARG, "conv1d: stride %d must be >= 1 and padding %d >= 0", stride, pad);
+    if (stride < 1 || pad < 0)
+        return qa_error(QA_ERR_ARG, "conv1d: stride %d must be >= 1 and padding %d >= 0", stride, pad);
     int64_t B = x->shape[0], Cin = x->shape[1], T = x->shape[2], Cout = w->shape[0], K = w->shape[2];
     if (T + 2 * pad < K)
-        return qa_error(QA_ERR_SHAPE, "conv1d: %lld frames with padding %d are fewer than the kernel (%lld): the input "
-                                      "is too short", (long long)T, pad, (long long)K);
+        return qa_error(QA_ERR_SHAPE,
+                        "conv1d: %lld frames with padding %d are fewer than the kernel (%lld): the input "
+                        "is too short",
+                        (long long)T, pad, (long long)K);
     int64_t To = qa_ref_conv1d_out_len(T, K, stride, pad);
     bool grad = qa_needs_grad(ctx, x, w, b), record = grad && qa_grad_enabled(ctx);
     if ((s = time_major(ctx, y, x->dtype, B, Cout, To, grad))) return s;
@@ -172,8 +177,10 @@ qa_status qa_conv1d(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tens
     void *wp = NULL;
     if ((s = conv_prim(ctx, &c, CONV_FWD, &xt, w, b, y, stride, pad)) || (s = conv_weights(ctx, &c, 0, w, 1, &wp)))
         return s;
-    if (b) s = qa_prim_run(ctx, c.p, (void *[]){xt.data, wp, b->data, y->data});
-    else s = qa_prim_run(ctx, c.p, (void *[]){xt.data, wp, y->data});
+    if (b)
+        s = qa_prim_run(ctx, c.p, (void *[]){xt.data, wp, b->data, y->data});
+    else
+        s = qa_prim_run(ctx, c.p, (void *[]){xt.data, wp, y->data});
     qa_arena_rewind(&ctx->step, mark);
     if (s || !record) return s;
     qa_tape_entry *e;
@@ -188,6 +195,17 @@ qa_status qa_conv1d(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tens
         e->iarg[1] = pad;
     }
     return QA_OK;
+}
+
+/* The output is built aside and stored last, so it may be the same tensor as an input
+ * (h = op(h)). */
+qa_status qa_conv1d(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *w, const qa_tensor *b, int stride,
+                    int pad)
+{
+    qa_tensor res;
+    qa_status s = conv1d_impl(ctx, &res, x, w, b, stride, pad);
+    if (!s) *y = res;
+    return s;
 }
 
 qa_status qa_conv1d_backward(qa_ctx *ctx, const qa_tape_entry *e)
@@ -218,8 +236,10 @@ qa_status qa_conv1d_backward(qa_ctx *ctx, const qa_tape_entry *e)
             dnnl_memory_desc_t umd;
             s = qa_md_from_tensor(&umd, &dw);
             if (!s) {
-                if (dnnl_memory_desc_equal(&umd, c.wmd)) dwp = dw.data;
-                else s = qa_arena_alloc(&ctx->step, &dwp, dnnl_memory_desc_get_size(c.wmd));
+                if (dnnl_memory_desc_equal(&umd, c.wmd))
+                    dwp = dw.data;
+                else
+                    s = qa_arena_alloc(&ctx->step, &dwp, dnnl_memory_desc_get_size(c.wmd));
             }
         }
         if (!s) s = qa_prim_run(ctx, c.p, (void *[]){xt->data, gy.data, dwp, b ? db.data : NULL});
@@ -245,8 +265,8 @@ int64_t qa_ref_conv1d_out_len(int64_t T, int64_t K, int64_t stride, int64_t pad)
     return (T + 2 * pad - K) / stride + 1;
 }
 
-void qa_ref_conv1d_fwd(double *y, const double *x, const double *w, const double *b, int64_t B,
-                       int64_t Cin, int64_t Cout, int64_t T, int64_t K, int64_t stride, int64_t pad)
+void qa_ref_conv1d_fwd(double *y, const double *x, const double *w, const double *b, int64_t B, int64_t Cin,
+                       int64_t Cout, int64_t T, int64_t K, int64_t stride, int64_t pad)
 {
     int64_t To = qa_ref_conv1d_out_len(T, K, stride, pad);
     for (int64_t n = 0; n < B; n++)
@@ -263,9 +283,8 @@ void qa_ref_conv1d_fwd(double *y, const double *x, const double *w, const double
             }
 }
 
-void qa_ref_conv1d_bwd(double *dx, double *dw, double *db, const double *dy, const double *x,
-                       const double *w, int64_t B, int64_t Cin, int64_t Cout, int64_t T, int64_t K,
-                       int64_t stride, int64_t pad)
+void qa_ref_conv1d_bwd(double *dx, double *dw, double *db, const double *dy, const double *x, const double *w,
+                       int64_t B, int64_t Cin, int64_t Cout, int64_t T, int64_t K, int64_t stride, int64_t pad)
 {
     int64_t To = qa_ref_conv1d_out_len(T, K, stride, pad);
     for (int64_t n = 0; n < B; n++)
