@@ -6,11 +6,17 @@
 
 #include "core/ctx.h"
 #include "core/ops/activation.h"
+#include "core/ops/attention.h"
+#include "core/ops/conv1d.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/embedding.h"
 #include "core/ops/loss.h"
 #include "core/ops/matmul.h"
+#include "core/ops/norm.h"
 #include "core/ops/ops.h"
+#include "core/ops/pool.h"
+#include "core/ops/rope.h"
 #include "core/ops/shape.h"
+#include "core/ops/softmax.h"
 
 #endif
