@@ -146,6 +146,25 @@ static void test_render_text(qa_t *t)
     cJSON_Delete(j);
 }
 
+/* SRWT rounding to 0.01 s is half away from zero on the decimal value written in the manifest:
+ * 1.005, 1.015, 2.675 are just below the half in binary floating point (1.005 * 100 ==
+ * 100.49999999999999), yet must give 1.01, 1.02, 2.68; 0.285 (28.499999999999996) gives 0.29. */
+static void test_srwt_rounding(qa_t *t)
+{
+    qa_rendered r;
+    cJSON *j = cJSON_Parse("{\"audio\":\"a.wav\",\"task\":\"srwt\",\"lang\":\"en\",\"words\":[[\"a\",0.285,1.005],"
+                           "[\"b\",1.015,2.675],[\"c\",2.675,2.994999]]}");
+    qa_rendered_init(&r);
+    CHECK_OK(t, qa_format_render_pretrain(&r, j, NULL, NULL, NULL, 3.005));
+    char *s = qa_rendered_to_string(&r, 0);
+    const char *want = "<audio>a.wav</audio><|startoftranscript|><|en|><|transcribe|><|en|><|timestamps|><|0.00|><|sil|>"
+                       "<|0.29|>a<|1.01|><|sil|><|1.02|>b<|2.68|>c<|2.99|><|sil|><|3.01|><|endoftext|>";
+    CHECK_MSG(t, s && !strcmp(s, want), "got %s", s ? s : "(null)");
+    free(s);
+    qa_rendered_deinit(&r);
+    cJSON_Delete(j);
+}
+
 static void test_render_errors(qa_t *t)
 {
     static const struct {
@@ -380,6 +399,7 @@ int main(int argc, char **argv)
     static const qa_test_case cases[] = {{"task_goldens", test_task_goldens},
                                          {"render_text", test_render_text},
                                          {"render_errors", test_render_errors},
+                                         {"srwt_rounding", test_srwt_rounding},
                                          {"mask_policy", test_mask_policy},
                                          {"chat_two_audio", test_chat_two_audio},
                                          {"chat_render_and_errors", test_chat_render_and_errors},
