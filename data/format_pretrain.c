@@ -115,6 +115,8 @@ static qa_status render_srwt_target(qa_rendered *r, const cJSON *words, double a
     long min_gap = lround(min_sil * 100.0);
     if (min_gap < 1) min_gap = 1;
     long cur = 0;
+    /* end of the audio the model sees (30 s at most); unknown when audio_seconds < 0 */
+    long end = audio_seconds >= 0 ? seconds_to_cs(fmin(audio_seconds, 30.0)) : 3000;
     qa_status s = add_timestamp(r, 0, loss);
     size_t i = 0;
     const cJSON *w;
@@ -129,6 +131,9 @@ static qa_status render_srwt_target(qa_rendered *r, const cJSON *words, double a
         if (cs_a < cur || cs_b < cs_a)
             return qa_error(QA_ERR_FORMAT, "srwt word %zu (\"%s\"): times %g..%g overlap the previous word or run "
                             "backwards", i, ws->valuestring, a->valuedouble, b->valuedouble);
+        if (cs_b > end)
+            return qa_error(QA_ERR_FORMAT, "srwt word %zu (\"%s\"): ends at %g s, after the end of the audio (%.2f s)",
+                            i, ws->valuestring, b->valuedouble, (double)end / 100.0);
         if (cs_a - cur >= min_gap) {
             if ((s = add_tag(r, "sil", loss)) || (s = add_timestamp(r, cs_a, loss))) return s;
         }
@@ -138,7 +143,6 @@ static qa_status render_srwt_target(qa_rendered *r, const cJSON *words, double a
         i++;
     }
     if (audio_seconds >= 0) {
-        long end = seconds_to_cs(fmin(audio_seconds, 30.0));
         if (end - cur >= min_gap)
             if ((s = add_tag(r, "sil", loss)) || (s = add_timestamp(r, end, loss))) return s;
     }

@@ -35,4 +35,16 @@ expect_exit inspect_bad_sample 1 "$QAUDIO" inspect "$TMP/b/shard-00000.h5" --sam
 head -c 3000 "$TMP/b/shard-00000.h5" >"$TMP/cut.h5"
 expect_exit inspect_truncated 1 "$QAUDIO" inspect "$TMP/cut.h5"
 expect_grep inspect_truncated_names_file 'cut.h5' "$TMP/err"
+# SRWT rounding on the written decimal (1.005 -> 1.01) and records with typed audio markup refused
+cat >"$TMP/e.jsonl" <<JSON
+{"audio": "$FLAC", "task": "srwt", "lang": "en", "words": [["mister", 1.005, 1.015]]}
+{"audio": "$FLAC", "task": "asr", "lang": "en", "text": "look <audio>x.wav</audio> here"}
+{"audio": "$FLAC", "task": "srwt", "lang": "en", "words": [["late", 5.0, 6.0]]}
+JSON
+expect_exit prepare_edge_rejects 1 "$QAUDIO" prepare -q -m "$TMP/e.jsonl" -o "$TMP/e" -t "$TOK"
+expect_grep prepare_edge_count '2 of 3 records rejected' "$TMP/err"
+expect_grep rejected_stray_audio '"line":2,.*outside an audio reference' "$TMP/e/rejected.jsonl"
+expect_grep rejected_srwt_after_end '"line":3,.*after the end of the audio' "$TMP/e/rejected.jsonl"
+expect_exit inspect_srwt 0 "$QAUDIO" inspect "$TMP/e/shard-00000.h5"
+expect_grep inspect_srwt_rounding '<\|sil\|><\|1.01\|>mister<\|1.02\|><\|sil\|><\|5.86\|>' "$TMP/out"
 finish
