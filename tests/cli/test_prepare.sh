@@ -47,4 +47,10 @@ expect_grep rejected_stray_audio '"line":2,.*outside an audio reference' "$TMP/e
 expect_grep rejected_srwt_after_end '"line":3,.*after the end of the audio' "$TMP/e/rejected.jsonl"
 expect_exit inspect_srwt 0 "$QAUDIO" inspect "$TMP/e/shard-00000.h5"
 expect_grep inspect_srwt_rounding '<\|sil\|><\|1.01\|>mister<\|1.02\|><\|sil\|><\|5.86\|>' "$TMP/out"
+expect_exit prepare_bad_workers 1 "$QAUDIO" prepare -q -m "$TMP/e.jsonl" -o "$TMP/w" -t "$TOK" --workers 0
+expect_grep prepare_bad_workers_named '--workers 0: must be in 1..256' "$TMP/err"
+head -1 "$TMP/e.jsonl" >"$TMP/p.jsonl"
+expect_exit prepare_pcm 0 "$QAUDIO" prepare -q -m "$TMP/p.jsonl" -o "$TMP/p" -t "$TOK" --features pcm
+expect_exit inspect_pcm 0 "$QAUDIO" inspect "$TMP/p/shard-00000.h5"
+expect_grep inspect_pcm_samples 'audio   0: 5.855 s, mel_len 585, span 148 tokens, 93680 PCM samples stored' "$TMP/out"
 finish
