@@ -492,5 +492,9 @@ qa_status qa_prepare_run(const qa_prepare_opts *o, qa_prepare_stats *st)
     if (!s && st->rejected && !o->skip_bad)
         return qa_error(QA_ERR_FORMAT, "%lld of %lld records rejected (reasons in %s); the other samples were written; "
                         "use --skip-bad to accept this", (long long)st->rejected, (long long)st->records, rpath);
+    /* an empty dataset is never what was asked for: the loader would only fail later */
+    if (!s && st->samples == 0)
+        return qa_error(QA_ERR_FORMAT, "no sample written: %s has %lld records, %lld rejected (reasons in %s)",
+                        o->manifest, (long long)st->records, (long long)st->rejected, rpath);
     return s;
 }

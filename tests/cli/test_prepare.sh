@@ -53,4 +53,10 @@ head -1 "$TMP/e.jsonl" >"$TMP/p.jsonl"
 expect_exit prepare_pcm 0 "$QAUDIO" prepare -q -m "$TMP/p.jsonl" -o "$TMP/p" -t "$TOK" --features pcm
 expect_exit inspect_pcm 0 "$QAUDIO" inspect "$TMP/p/shard-00000.h5"
 expect_grep inspect_pcm_samples 'audio   0: 5.855 s, mel_len 585, span 148 tokens, 93680 PCM samples stored' "$TMP/out"
+: >"$TMP/empty.jsonl"
+expect_exit prepare_empty_manifest 1 "$QAUDIO" prepare -q -m "$TMP/empty.jsonl" -o "$TMP/z" -t "$TOK"
+expect_grep prepare_empty_named 'no sample written: .*empty.jsonl has 0 records' "$TMP/err"
+sed -n 2p "$TMP/e.jsonl" >"$TMP/allbad.jsonl"
+expect_exit prepare_all_rejected_skip_bad 1 "$QAUDIO" prepare -q -m "$TMP/allbad.jsonl" -o "$TMP/z2" -t "$TOK" --skip-bad
+expect_grep prepare_all_rejected_named 'no sample written: .*1 records, 1 rejected' "$TMP/err"
 finish
