@@ -115,9 +115,10 @@ static qa_status show(qa_shard *sh, int64_t i, const char *tokpath, int tok_opti
         printf("sample  %lld: task %s, %lld tokens, %lld with loss, %lld audio\n", (long long)i, task ? task : "?",
                (long long)n, (long long)n_loss, (long long)(ix->audio_off[i + 1] - ix->audio_off[i]));
         for (int64_t j = ix->audio_off[i]; j < ix->audio_off[i + 1]; j++)
-            printf("audio   %lld: %.3f s, mel_len %d, span %d tokens, %lld frames stored\n",
+            printf("audio   %lld: %.3f s, mel_len %d, span %d tokens, %lld %s stored\n",
                    (long long)(j - ix->audio_off[i]), (double)ix->samples[j] / 16000.0, ix->mel_len[j], ix->span[j],
-                   (long long)(ix->feat_off[j + 1] - ix->feat_off[j]));
+                   (long long)(ix->feat_off[j + 1] - ix->feat_off[j]),
+                   ix->kind == QA_FEAT_MEL ? "mel frames" : "PCM samples");
         printf("record  %s\n", rec);
         if (tok) {
             printf("text    (tokens with loss between [[ and ]])\n");

@@ -89,12 +89,20 @@ static qa_status add_timestamp(qa_rendered *r, long cs, int loss)
     return qa_rendered_add_text(r, buf, (size_t)n, loss);
 }
 
-/* Seconds -> centiseconds (round half away from zero), checked against the 0..30 s token range. */
+/* Seconds -> centiseconds, half away from zero on the decimal value as written: t * 100 is first
+ * rounded to 1e-6 cs, because binary doubles put 1.005 just below the half (1.005 * 100 ==
+ * 100.49999999999999) and lround alone would give 100 instead of 101. t >= 0 here. */
+static long seconds_to_cs(double t)
+{
+    return lround(round(t * 100.0 * 1e6) / 1e6);
+}
+
+/* Seconds -> centiseconds (see seconds_to_cs), checked against the 0..30 s token range. */
 static qa_status to_cs(double t, size_t word, long *out)
 {
     if (!isfinite(t) || t < 0 || t > 30.0 + 1e-9)
         return qa_error(QA_ERR_FORMAT, "srwt word %zu: time %g outside 0..30 s", word, t);
-    *out = lround(t * 100.0);
+    *out = seconds_to_cs(t);
     return QA_OK;
 }
 
@@ -107,6 +115,8 @@ static qa_status render_srwt_target(qa_rendered *r, const cJSON *words, double a
     long min_gap = lround(min_sil * 100.0);
     if (min_gap < 1) min_gap = 1;
     long cur = 0;
+    /* end of the audio the model sees (30 s at most); unknown when audio_seconds < 0 */
+    long end = audio_seconds >= 0 ? seconds_to_cs(fmin(audio_seconds, 30.0)) : 3000;
     qa_status s = add_timestamp(r, 0, loss);
     size_t i = 0;
     const cJSON *w;
@@ -121,6 +131,9 @@ static qa_status render_srwt_target(qa_rendered *r, const cJSON *words, double a
         if (cs_a < cur || cs_b < cs_a)
             return qa_error(QA_ERR_FORMAT, "srwt word %zu (\"%s\"): times %g..%g overlap the previous word or run "
                             "backwards", i, ws->valuestring, a->valuedouble, b->valuedouble);
+        if (cs_b > end)
+            return qa_error(QA_ERR_FORMAT, "srwt word %zu (\"%s\"): ends at %g s, after the end of the audio (%.2f s)",
+                            i, ws->valuestring, b->valuedouble, (double)end / 100.0);
         if (cs_a - cur >= min_gap) {
             if ((s = add_tag(r, "sil", loss)) || (s = add_timestamp(r, cs_a, loss))) return s;
         }
@@ -130,7 +143,6 @@ static qa_status render_srwt_target(qa_rendered *r, const cJSON *words, double a
         i++;
     }
     if (audio_seconds >= 0) {
-        long end = lround(fmin(audio_seconds, 30.0) * 100.0);
         if (end - cur >= min_gap)
             if ((s = add_tag(r, "sil", loss)) || (s = add_timestamp(r, end, loss))) return s;
     }

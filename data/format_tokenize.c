@@ -65,6 +65,14 @@ qa_status qa_format_tokenize(qa_ids *ids, qa_ids *labels, const qa_tokenizer *to
                 while (next < r->n && r->seg[next].kind == QA_SEG_TEXT && r->seg[next].loss == g->loss) next++;
             s = encode_run(ids, tok, r, i, next);
             if (s) return qa_error_wrap(s, "while encoding \"%.40s\"", g->text);
+            /* audio markup typed in text would give <audio>/</audio>/placeholder ids with no clip
+             * behind them (chat <audio>PATH</audio> pairs became AUDIO segments already) */
+            for (size_t k = before; k < ids->n; k++)
+                if (ids->ids[k] == f.audio_start || ids->ids[k] == f.audio_end || ids->ids[k] == f.audio_pad)
+                    return qa_error(QA_ERR_FORMAT, "text \"%.60s\" contains <audio>, </audio> or "
+                                    "[[[AUDIO:modality]]] outside an audio reference: remove it from the text "
+                                    "(pre-training audio goes in \"audio\"; chat audio as <audio>PATH</audio>)",
+                                    g->text);
         } else if (g->kind == QA_SEG_ID) {
             s = qa_ids_push(ids, map_id(&f, g->id));
         } else {

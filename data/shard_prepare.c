@@ -412,8 +412,9 @@ qa_status qa_prepare_run(const qa_prepare_opts *o, qa_prepare_stats *st)
 {
     memset(st, 0, sizeof *st);
     if (!o->manifest || !o->out_dir || !o->tokenizer) return qa_error(QA_ERR_ARG, "prepare needs a manifest, an output directory and a tokenizer");
-    if (o->shard_samples < 1 || o->workers < 1 || o->workers > 256)
-        return qa_error(QA_ERR_ARG, "--shard-samples must be >= 1 and --workers in 1..256");
+    if (o->shard_samples < 1) return qa_error(QA_ERR_ARG, "--shard-samples %d: must be >= 1", o->shard_samples);
+    if (o->workers < 1 || o->workers > 256)
+        return qa_error(QA_ERR_ARG, "--workers %d: must be in 1..256", o->workers);
     double t0 = now_s();
     qa_status s;
     qa_tokenizer *tok = NULL;
@@ -491,5 +492,9 @@ qa_status qa_prepare_run(const qa_prepare_opts *o, qa_prepare_stats *st)
     if (!s && st->rejected && !o->skip_bad)
         return qa_error(QA_ERR_FORMAT, "%lld of %lld records rejected (reasons in %s); the other samples were written; "
                         "use --skip-bad to accept this", (long long)st->rejected, (long long)st->records, rpath);
+    /* an empty dataset is never what was asked for: the loader would only fail later */
+    if (!s && st->samples == 0)
+        return qa_error(QA_ERR_FORMAT, "no sample written: %s has %lld records, %lld rejected (reasons in %s)",
+                        o->manifest, (long long)st->records, (long long)st->rejected, rpath);
     return s;
 }

@@ -35,4 +35,28 @@ expect_exit inspect_bad_sample 1 "$QAUDIO" inspect "$TMP/b/shard-00000.h5" --sam
 head -c 3000 "$TMP/b/shard-00000.h5" >"$TMP/cut.h5"
 expect_exit inspect_truncated 1 "$QAUDIO" inspect "$TMP/cut.h5"
 expect_grep inspect_truncated_names_file 'cut.h5' "$TMP/err"
+# SRWT rounding on the written decimal (1.005 -> 1.01) and records with typed audio markup refused
+cat >"$TMP/e.jsonl" <<JSON
+{"audio": "$FLAC", "task": "srwt", "lang": "en", "words": [["mister", 1.005, 1.015]]}
+{"audio": "$FLAC", "task": "asr", "lang": "en", "text": "look <audio>x.wav</audio> here"}
+{"audio": "$FLAC", "task": "srwt", "lang": "en", "words": [["late", 5.0, 6.0]]}
+JSON
+expect_exit prepare_edge_rejects 1 "$QAUDIO" prepare -q -m "$TMP/e.jsonl" -o "$TMP/e" -t "$TOK"
+expect_grep prepare_edge_count '2 of 3 records rejected' "$TMP/err"
+expect_grep rejected_stray_audio '"line":2,.*outside an audio reference' "$TMP/e/rejected.jsonl"
+expect_grep rejected_srwt_after_end '"line":3,.*after the end of the audio' "$TMP/e/rejected.jsonl"
+expect_exit inspect_srwt 0 "$QAUDIO" inspect "$TMP/e/shard-00000.h5"
+expect_grep inspect_srwt_rounding '<\|sil\|><\|1.01\|>mister<\|1.02\|><\|sil\|><\|5.86\|>' "$TMP/out"
+expect_exit prepare_bad_workers 1 "$QAUDIO" prepare -q -m "$TMP/e.jsonl" -o "$TMP/w" -t "$TOK" --workers 0
+expect_grep prepare_bad_workers_named '--workers 0: must be in 1..256' "$TMP/err"
+head -1 "$TMP/e.jsonl" >"$TMP/p.jsonl"
+expect_exit prepare_pcm 0 "$QAUDIO" prepare -q -m "$TMP/p.jsonl" -o "$TMP/p" -t "$TOK" --features pcm
+expect_exit inspect_pcm 0 "$QAUDIO" inspect "$TMP/p/shard-00000.h5"
+expect_grep inspect_pcm_samples 'audio   0: 5.855 s, mel_len 585, span 148 tokens, 93680 PCM samples stored' "$TMP/out"
+: >"$TMP/empty.jsonl"
+expect_exit prepare_empty_manifest 1 "$QAUDIO" prepare -q -m "$TMP/empty.jsonl" -o "$TMP/z" -t "$TOK"
+expect_grep prepare_empty_named 'no sample written: .*empty.jsonl has 0 records' "$TMP/err"
+sed -n 2p "$TMP/e.jsonl" >"$TMP/allbad.jsonl"
+expect_exit prepare_all_rejected_skip_bad 1 "$QAUDIO" prepare -q -m "$TMP/allbad.jsonl" -o "$TMP/z2" -t "$TOK" --skip-bad
+expect_grep prepare_all_rejected_named 'no sample written: .*1 records, 1 rejected' "$TMP/err"
 finish

@@ -146,6 +146,61 @@ static void test_render_text(qa_t *t)
     cJSON_Delete(j);
 }
 
+/* SRWT rounding to 0.01 s is half away from zero on the decimal value written in the manifest:
+ * 1.005, 1.015, 2.675 are just below the half in binary floating point (1.005 * 100 ==
+ * 100.49999999999999), yet must give 1.01, 1.02, 2.68; 0.285 (28.499999999999996) gives 0.29. */
+static void test_srwt_rounding(qa_t *t)
+{
+    qa_rendered r;
+    cJSON *j = cJSON_Parse("{\"audio\":\"a.wav\",\"task\":\"srwt\",\"lang\":\"en\",\"words\":[[\"a\",0.285,1.005],"
+                           "[\"b\",1.015,2.675],[\"c\",2.675,2.994999]]}");
+    qa_rendered_init(&r);
+    CHECK_OK(t, qa_format_render_pretrain(&r, j, NULL, NULL, NULL, 3.005));
+    char *s = qa_rendered_to_string(&r, 0);
+    const char *want = "<audio>a.wav</audio><|startoftranscript|><|en|><|transcribe|><|en|><|timestamps|><|0.00|><|sil|>"
+                       "<|0.29|>a<|1.01|><|sil|><|1.02|>b<|2.68|>c<|2.99|><|sil|><|3.01|><|endoftext|>";
+    CHECK_MSG(t, s && !strcmp(s, want), "got %s", s ? s : "(null)");
+    free(s);
+    qa_rendered_deinit(&r);
+    cJSON_Delete(j);
+}
+
+/* Audio markup typed inside text (a target, an AQA question, a lone </audio> or a placeholder in a
+ * chat message) would put <audio>/</audio>/[[[AUDIO:modality]]] ids into the sequence with no audio
+ * behind them, and the splice would pair spans with the wrong clips: refused, naming the text. */
+static void test_stray_audio_tokens(qa_t *t)
+{
+    qa_tokenizer *tok = load_tok(t);
+    if (!tok) return;
+    static const char *const pre[] = {
+        "{\"audio\":\"a.flac\",\"task\":\"asr\",\"lang\":\"en\",\"text\":\"look <audio>x.wav</audio> here\"}",
+        "{\"audio\":\"a.flac\",\"task\":\"aqa\",\"question\":\"what [[[AUDIO:modality]]]?\",\"text\":\"y\"}",
+        "{\"audio\":\"a.flac\",\"prompt\":\"<|startofanalysis|><|en|></audio>\",\"text\":\"y\"}"};
+    int span[2] = {5, 5};
+    for (size_t i = 0; i < sizeof pre / sizeof *pre; i++) {
+        qa_rendered r;
+        qa_ids ids = {0}, lab = {0};
+        CHECK_OK(t, render_json(&r, pre[i], 1.0, NULL));
+        CHECK_STATUS(t, qa_format_tokenize(&ids, &lab, tok, &r, span), QA_ERR_FORMAT);
+        CHECK_MSG(t, strstr(qa_error_message(), "audio"), "record %zu: %s", i, qa_error_message());
+        qa_ids_free(&ids);
+        qa_ids_free(&lab);
+        qa_rendered_deinit(&r);
+    }
+    cJSON *j = cJSON_Parse("{\"messages\":[{\"role\":\"user\",\"content\":\"Audio 1: <audio>a.wav</audio>\\nwhy </audio>?\"},"
+                           "{\"role\":\"assistant\",\"content\":\"x\"}]}");
+    qa_rendered r;
+    qa_rendered_init(&r);
+    CHECK_OK(t, qa_format_render_chat(&r, j, NULL, NULL));
+    qa_ids ids = {0}, lab = {0};
+    CHECK_STATUS(t, qa_format_tokenize(&ids, &lab, tok, &r, span), QA_ERR_FORMAT);
+    qa_ids_free(&ids);
+    qa_ids_free(&lab);
+    qa_rendered_deinit(&r);
+    cJSON_Delete(j);
+    qa_tokenizer_free(tok);
+}
+
 static void test_render_errors(qa_t *t)
 {
     static const struct {
@@ -159,6 +214,7 @@ static void test_render_errors(qa_t *t)
         {"{\"audio\":\"a.wav\",\"task\":\"s2tt\",\"lang\":\"en\",\"text\":\"x\"}", "\"target_lang\""},
         {"{\"audio\":\"a.wav\",\"task\":\"srwt\",\"lang\":\"en\",\"words\":[[\"a\",1.0,0.5]]}", "srwt word 0"},
         {"{\"audio\":\"a.wav\",\"task\":\"srwt\",\"lang\":\"en\",\"words\":[[\"a\",0,31]]}", "outside 0..30"},
+        {"{\"audio\":\"a.wav\",\"task\":\"srwt\",\"lang\":\"en\",\"words\":[[\"a\",0.5,5.02]]}", "after the end of the audio"},
         {"{\"audio\":\"a.wav\",\"task\":\"aqa\",\"text\":\"x\"}", "\"question\""},
         {"{\"audio\":\"a.wav\",\"task\":\"mna\",\"pitch\":128,\"velocity\":1,\"instrument\":\"x\"}", "\"pitch\""},
         {"{\"audio\":\"a.wav\",\"task\":\"aac\",\"style\":\"poem\",\"text\":\"x\"}", "\"style\""},
@@ -380,6 +436,8 @@ int main(int argc, char **argv)
     static const qa_test_case cases[] = {{"task_goldens", test_task_goldens},
                                          {"render_text", test_render_text},
                                          {"render_errors", test_render_errors},
+                                         {"srwt_rounding", test_srwt_rounding},
+                                         {"stray_audio_tokens", test_stray_audio_tokens},
                                          {"mask_policy", test_mask_policy},
                                          {"chat_two_audio", test_chat_two_audio},
                                          {"chat_render_and_errors", test_chat_render_and_errors},
