@@ -1,11 +1,12 @@
-/* data/shard_chunk: inflate + un-shuffle of fetched feature chunks, outside HDF5 (see
- * shard_chunk.h). The byte layout undone here is that of HDF5's H5Z shuffle filter: a chunk of n
+/* data/shard_chunk: the feature chunk codec (see shard_chunk.h): inflate + un-shuffle of fetched
+ * chunks outside HDF5, and the writer's shuffle + plane-wise deflate. The byte layout undone here is that of HDF5's H5Z shuffle filter: a chunk of n
  * elements of s bytes is stored as s planes of n bytes, plane k holding byte k of every element
  * (element e's byte k at k * n + e); a shuffled buffer whose length is not a multiple of s keeps the
  * leftover bytes unchanged at its end (never the case for our float32 chunks, which HDF5 always
  * stores whole). The deflate filter stores each chunk as one zlib stream (compress2). */
 #include "data/shard_chunk.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,5 +126,82 @@ qa_status qa_feat_job_decode(const qa_feat_job *j, const uint8_t *arena, qa_feat
     }
     for (int r = 0; r < j->rows; r++)
         for (int64_t t = j->m; t < j->F; t++) j->dst[(int64_t)r * j->ld + t] = j->floor;
+    return QA_OK;
+}
+
+/* ---- encoding ---- */
+
+struct qa_feat_encoder {
+    z_stream zs;
+    int zs_ok, level;
+    size_t n;
+    uint8_t *planes, *out;
+    size_t out_cap;
+};
+
+qa_status qa_feat_encoder_new(qa_feat_encoder **out, int level, size_t n)
+{
+    *out = NULL;
+    qa_feat_encoder *e = calloc(1, sizeof *e);
+    if (!e) return qa_error(QA_ERR_NOMEM, "out of memory");
+    e->level = level;
+    e->n = n;
+    e->out_cap = compressBound((uLong)(4 * n)) + 64 + 4 * 16; /* + block headers at plane switches */
+    e->planes = malloc(4 * n);
+    e->out = malloc(e->out_cap);
+    if (!e->planes || !e->out || deflateInit(&e->zs, level) != Z_OK) {
+        qa_feat_encoder_free(e);
+        return qa_error(QA_ERR_NOMEM, "out of memory (zlib)");
+    }
+    e->zs_ok = 1;
+    *out = e;
+    return QA_OK;
+}
+
+void qa_feat_encoder_free(qa_feat_encoder *e)
+{
+    if (!e) return;
+    if (e->zs_ok) deflateEnd(&e->zs);
+    free(e->planes);
+    free(e->out);
+    free(e);
+}
+
+/* Shannon entropy of a byte plane in bits per byte. */
+static double plane_entropy(const uint8_t *p, size_t n)
+{
+    size_t h[256] = {0};
+    for (size_t i = 0; i < n; i++) h[p[i]]++;
+    double H = 0;
+    for (int v = 0; v < 256; v++)
+        if (h[v]) {
+            double q = (double)h[v] / (double)n;
+            H -= q * log2(q);
+        }
+    return H;
+}
+
+qa_status qa_feat_encode(qa_feat_encoder *e, const float *chunk, const uint8_t **bytes, size_t *size)
+{
+    size_t n = e->n;
+    const uint8_t *src = (const uint8_t *)chunk; /* little-endian float32 (the writer checks the host) */
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < 4; k++) e->planes[k * n + i] = src[i * 4 + k];
+    if (deflateReset(&e->zs) != Z_OK) return qa_error(QA_ERR_INTERNAL, "zlib deflateReset failed");
+    e->zs.next_out = e->out;
+    e->zs.avail_out = (uInt)e->out_cap;
+    for (int k = 0; k < 4; k++) {
+        const uint8_t *pl = e->planes + (size_t)k * n;
+        int lvl = plane_entropy(pl, n) > 7.0 ? 0 : e->level;
+        if (deflateParams(&e->zs, lvl, Z_DEFAULT_STRATEGY) != Z_OK)
+            return qa_error(QA_ERR_INTERNAL, "zlib deflateParams failed (output buffer too small?)");
+        e->zs.next_in = (Bytef *)(uintptr_t)pl;
+        e->zs.avail_in = (uInt)n;
+        int r = deflate(&e->zs, k == 3 ? Z_FINISH : Z_NO_FLUSH);
+        if (k == 3 ? r != Z_STREAM_END : (r != Z_OK || e->zs.avail_in != 0))
+            return qa_error(QA_ERR_INTERNAL, "zlib deflate failed (%d)", r);
+    }
+    *bytes = e->out;
+    *size = e->zs.total_out;
     return QA_OK;
 }

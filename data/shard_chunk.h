@@ -69,4 +69,17 @@ void qa_feat_scratch_free(qa_feat_scratch *s);
  * reported as QA_ERR_FORMAT naming the shard, the audio and the chunk. */
 qa_status qa_feat_job_decode(const qa_feat_job *job, const uint8_t *arena, qa_feat_scratch *s);
 
+/* Writing side: encodes chunks of n float32 elements exactly as HDF5's [shuffle, deflate] pipeline
+ * would store them (one zlib stream of the four byte planes), but chooses per plane: a plane whose
+ * byte entropy exceeds 7 bits (the low mantissa bytes of log-mel floats: deflate saves < 12% on
+ * them) is emitted as stored deflate blocks, the others are compressed at `level`. Any inflate
+ * (h5py, HDF5) reads the result; ours copies stored blocks instead of Huffman-decoding them.
+ *   qa_feat_encoder *e; qa_feat_encoder_new(&e, 1, 80 * 256);
+ *   qa_feat_encode(e, chunk, &bytes, &size);   // bytes valid until the next call
+ *   H5Dwrite_chunk(d, H5P_DEFAULT, 0, offset, size, bytes); */
+typedef struct qa_feat_encoder qa_feat_encoder;
+qa_status qa_feat_encoder_new(qa_feat_encoder **out, int level, size_t n);
+void qa_feat_encoder_free(qa_feat_encoder *e);
+qa_status qa_feat_encode(qa_feat_encoder *e, const float *chunk, const uint8_t **bytes, size_t *size);
+
 #endif
