@@ -167,6 +167,10 @@ void qa_feat_encoder_free(qa_feat_encoder *e)
     free(e);
 }
 
+/* Byte planes above this entropy (bits per byte) are stored, not compressed: Huffman coding could
+ * save at most (8 - H) / 8 of them, and decoding it costs more than reading the bytes saved. */
+#define QA_STORED_PLANE_ENTROPY 6.5
+
 /* Shannon entropy of a byte plane in bits per byte. */
 static double plane_entropy(const uint8_t *p, size_t n)
 {
@@ -192,7 +196,7 @@ qa_status qa_feat_encode(qa_feat_encoder *e, const float *chunk, const uint8_t *
     e->zs.avail_out = (uInt)e->out_cap;
     for (int k = 0; k < 4; k++) {
         const uint8_t *pl = e->planes + (size_t)k * n;
-        int lvl = plane_entropy(pl, n) > 7.0 ? 0 : e->level;
+        int lvl = plane_entropy(pl, n) > QA_STORED_PLANE_ENTROPY ? 0 : e->level;
         if (deflateParams(&e->zs, lvl, Z_DEFAULT_STRATEGY) != Z_OK)
             return qa_error(QA_ERR_INTERNAL, "zlib deflateParams failed (output buffer too small?)");
         e->zs.next_in = (Bytef *)(uintptr_t)pl;

@@ -507,6 +507,66 @@ static void test_shard_direct_chunks(qa_t *t)
     free(b);
 }
 
+/* Rewrites dst's "feat" (a copy of src) through HDF5's own filters: chunk width `cw`, pipeline
+ * 0 = [shuffle, deflate 6], 1 = [deflate 4], 2 = [shuffle, deflate, fletcher32] (not decoded by
+ * qaudio: H5Dread fallback). As h5py or another tool would write it. */
+static int rewrite_feat(const char *src, const char *dst, int cw, int pipeline)
+{
+    if (copy_prefix(src, dst, file_size(src)) != 0) return -1;
+    hid_t f = H5Fopen(dst, H5F_ACC_RDWR, H5P_DEFAULT), d = H5Dopen2(f, "feat", H5P_DEFAULT), sp = H5Dget_space(d);
+    hsize_t dims[2];
+    H5Sget_simple_extent_dims(sp, dims, NULL);
+    float *all = malloc(sizeof(float) * dims[0] * dims[1]);
+    herr_t e = H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, all);
+    H5Dclose(d);
+    H5Ldelete(f, "feat", H5P_DEFAULT);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hsize_t ch[2] = {80, (hsize_t)cw};
+    H5Pset_chunk(dcpl, 2, ch);
+    if (pipeline != 1) H5Pset_shuffle(dcpl);
+    H5Pset_deflate(dcpl, pipeline == 1 ? 4 : 6);
+    if (pipeline == 2) H5Pset_fletcher32(dcpl);
+    d = H5Dcreate2(f, "feat", H5T_IEEE_F32LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (e >= 0) e = H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, all);
+    H5Dclose(d);
+    H5Pclose(dcpl);
+    H5Sclose(sp);
+    H5Fclose(f);
+    free(all);
+    return e < 0 ? -1 : 0;
+}
+
+/* Shards whose feat was compressed by HDF5 itself (other chunk widths, [deflate] alone) decode
+ * bit-identically on the direct path; an unknown pipeline falls back to H5Dread. */
+static void test_shard_foreign_chunks(qa_t *t)
+{
+    char src[600], p[600];
+    snprintf(src, sizeof src, "%s/rand_foreign_src.h5", qa_test_tmpdir());
+    CHECK_OK(t, write_rand(src, 1));
+    const int widths[] = {200, 1000, 97};
+    float *a = malloc(sizeof(float) * 80 * FULL), *b = malloc(sizeof(float) * 80 * FULL);
+    for (int pl = 0; pl < 3; pl++) {
+        snprintf(p, sizeof p, "%s/foreign%d.h5", qa_test_tmpdir(), pl);
+        CHECK(t, rewrite_feat(src, p, widths[pl], pl) == 0);
+        qa_shard *sh = NULL;
+        CHECK_OK(t, qa_shard_open(&sh, p));
+        if (!sh) break;
+        CHECK_MSG(t, qa_shard_direct(sh) == (pl != 2), "pipeline %d: direct %d", pl, qa_shard_direct(sh));
+        int bad = 0;
+        for (int64_t j = 0; j < N_RAND; j++) {
+            memset(a, 0xA5, sizeof(float) * 80 * FULL);
+            memset(b, 0x5A, sizeof(float) * 80 * FULL);
+            CHECK_OK(t, qa_shard_read_mel(sh, j, a, FULL));
+            CHECK_OK(t, qa_shard_read_mel_hdf5(sh, j, b, FULL));
+            bad += memcmp(a, b, sizeof(float) * 80 * FULL) != 0;
+        }
+        CHECK_MSG(t, bad == 0, "pipeline %d: %d audios differ from H5Dread", pl, bad);
+        qa_shard_close(sh);
+    }
+    free(a);
+    free(b);
+}
+
 /* Overwrites 16 bytes in the middle of the stored feat chunk `idx` of a copy of `src`. */
 static int corrupt_chunk(const char *src, const char *dst, int idx)
 {
@@ -681,6 +741,7 @@ int main(int argc, char **argv)
                                          {"loader_drop_last_and_empty", test_loader_drop_last_and_empty},
                                          {"loader_resume", test_loader_resume},
                                          {"shard_direct_chunks", test_shard_direct_chunks},
+                                         {"shard_foreign_chunks", test_shard_foreign_chunks},
                                          {"shard_corrupt_chunk", test_shard_corrupt_chunk},
                                          {"loader_decode_threads", test_loader_decode_threads},
                                          {"specaug", test_specaug},
