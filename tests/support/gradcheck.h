@@ -8,7 +8,8 @@
  *   3. runs the engine forward (oneDNN) in the dtype under test and compares it with the reference
  *      forward, then replays the tape with out.grad = w and compares every input gradient with the
  *      reference backward. Input gradients start at a random value g0, and the check expects
- *      g0 + reference, which proves backward accumulates (+=) instead of overwriting.
+ *      g0 + reference, which proves backward accumulates (+=) instead of overwriting; the tolerance
+ *      scales with |g0| + |reference| (the operands of that sum).
  * Tolerances come from ONE table (gradcheck.c, qa_gc_tolerances): per op name and dtype.
  *
  *   static void ref_fwd(const void *p, double *const *in, double *out) {...}
