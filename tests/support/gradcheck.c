@@ -29,6 +29,8 @@ static const qa_gc_tolerance tolerances[] = {
     {"rope",          QA_BF16, 2e-2,     1e-2,     2e-2,     1e-2},
     {"avg_pool",      QA_F32,  1e-6,     1e-6,     1e-6,     1e-6},
     {"avg_pool",      QA_BF16, 1e-2,     8e-3,     1e-2,     8e-3},
+    {"conv1d",        QA_F32,  1e-5,     1e-5,     1e-5,     1e-5},
+    {"conv1d",        QA_BF16, 3e-2,     1e-2,     5e-2,     2e-2},
     {"matmul",        QA_F32,  1e-5,     1e-5,     1e-5,     1e-5},
     {"matmul",        QA_BF16, 2e-2,     1e-2,     3e-2,     1e-2},
     {"linear",        QA_F32,  1e-5,     1e-5,     1e-5,     1e-5},
