@@ -14,9 +14,9 @@
 /* Short-clip policy: keep = the reference features (mel_len = floor(n/160), needs n >= 160);
  * pad = zero-pad clips under 480 samples to 480 (what the encoder can take); reject = error
  * for clips under 480 samples. */
-static qa_status apply_short_policy(qa_audio *a, const char *policy, const char *path) {
+static qa_status apply_short_policy(qa_audio *a, const char *policy, const char *path, int writing) {
     if (!strcmp(policy, "keep")) {
-        if (a->n < QA_HOP)
+        if (writing && a->n < QA_HOP)
             return qa_error(QA_ERR_ARG,
                             "%s: %zu samples at 16 kHz is shorter than one 10-ms hop (160 samples): no log-mel frame "
                             "(use --short pad to pad it to 480 samples)",
@@ -98,7 +98,7 @@ static int run(int argc, char **argv) {
 
     qa_audio a = {0};
     qa_status s = qa_audio_load(pos[0], &a);
-    if (!s) s = apply_short_policy(&a, policy, pos[0]);
+    if (!s) s = apply_short_policy(&a, policy, pos[0], out != NULL);
     if (s) {
         qa_audio_free(&a);
         return qa_cli_fail(argv[0], s);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "data/mel.h"
 
@@ -75,12 +76,32 @@ static sf_count_t mem_read(void *dst, sf_count_t n, void *ud) {
 static sf_count_t mem_write(const void *src, sf_count_t n, void *ud) { return 0; }
 static sf_count_t mem_tell(void *ud) { return ((mem_reader *)ud)->pos; }
 
-/* A hint for files libsndfile refused: MP3 support may simply be missing from this build. */
-static const char *format_hint(const char *name) {
+/* A hint for files libsndfile refused: MP3 support may simply be missing from this build, or a
+ * WAV may hold a codec libsndfile cannot decode (libsndfile then only says "Malformed 'fmt '
+ * chunk"). `head` is the start of the file (may be NULL). */
+static const char *format_hint(const char *name, const unsigned char *head, size_t len, char *buf, size_t n) {
     const char *dot = name ? strrchr(name, '.') : NULL;
     if (dot && !strcasecmp(dot, ".mp3") && !qa_audio_has_mp3())
         return " (this libsndfile has no MP3 support: install libsndfile >= 1.1 built with mpg123, or convert "
                "the file to FLAC/WAV)";
+    if (head && len >= 22 && !memcmp(head, "RIFF", 4) && !memcmp(head + 8, "WAVE", 4)) {
+        /* walk the RIFF chunks to "fmt " and read its format tag */
+        size_t off = 12;
+        while (off + 8 + 2 <= len) {
+            uint32_t sz = (uint32_t)head[off + 4] | (uint32_t)head[off + 5] << 8 | (uint32_t)head[off + 6] << 16 |
+                          (uint32_t)head[off + 7] << 24;
+            if (!memcmp(head + off, "fmt ", 4)) {
+                unsigned tag = head[off + 8] | (unsigned)head[off + 9] << 8;
+                static const unsigned known[] = {0x0001, 0x0002, 0x0003, 0x0006, 0x0007, 0x0011, 0x0031, 0xFFFE};
+                for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+                    if (tag == known[i]) return " (the WAV header is damaged)";
+                snprintf(buf, n, " (unsupported codec: WAV format tag 0x%04X; convert the file to PCM WAV or FLAC)", tag);
+                return buf;
+            }
+            if (sz > len) break;
+            off += 8 + (size_t)sz + (sz & 1);
+        }
+    }
     return " (supported: WAV, FLAC, Ogg Vorbis/Opus, MP3 and the other libsndfile formats)";
 }
 
@@ -225,14 +246,20 @@ qa_status qa_audio_load(const char *path, qa_audio *out) {
     if (!path || !*path) return qa_error(QA_ERR_ARG, "audio path is empty");
     FILE *f = fopen(path, "rb");
     if (!f) return qa_error(QA_ERR_IO, "cannot open audio file %s: %s", path, strerror(errno));
-    int c = fgetc(f);
+    struct stat stt;
+    int isdir = fstat(fileno(f), &stt) == 0 && S_ISDIR(stt.st_mode);
+    unsigned char head[512];
+    size_t hlen = isdir ? 0 : fread(head, 1, sizeof head, f);
     fclose(f);
-    if (c == EOF) return qa_error(QA_ERR_FORMAT, "%s: the file is empty (0 bytes)", path);
+    if (isdir) return qa_error(QA_ERR_IO, "cannot read audio file %s: it is a directory", path);
+    if (hlen == 0) return qa_error(QA_ERR_FORMAT, "%s: the file is empty (0 bytes)", path);
+    char hint[160];
     SF_INFO info;
     memset(&info, 0, sizeof info);
     SNDFILE *sf = sf_open(path, SFM_READ, &info);
     if (!sf)
-        return qa_error(QA_ERR_FORMAT, "%s: cannot decode: %s%s", path, sf_strerror(NULL), format_hint(path));
+        return qa_error(QA_ERR_FORMAT, "%s: cannot decode: %s%s", path, sf_strerror(NULL),
+                        format_hint(path, head, hlen, hint, sizeof hint));
     qa_status st = check_log(sf, path);
     if (!st) st = decode_open(sf, &info, path, 0, out);
     sf_close(sf);
@@ -252,8 +279,11 @@ qa_status qa_audio_decode_memory_max(const void *buf, size_t len, const char *na
     SF_INFO info;
     memset(&info, 0, sizeof info);
     SNDFILE *sf = sf_open_virtual(&vio, SFM_READ, &info, &r);
-    if (!sf)
-        return qa_error(QA_ERR_FORMAT, "%s: cannot decode: %s%s", name, sf_strerror(NULL), format_hint(name));
+    if (!sf) {
+        char hint[160];
+        return qa_error(QA_ERR_FORMAT, "%s: cannot decode: %s%s", name, sf_strerror(NULL),
+                        format_hint(name, buf, len, hint, sizeof hint));
+    }
     qa_status st = check_log(sf, name);
     if (!st) st = decode_open(sf, &info, name, max_frames, out);
     sf_close(sf);

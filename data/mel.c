@@ -144,7 +144,7 @@ qa_status qa_mel_compute(qa_mel *m, const float *pcm, size_t n, float *out) {
      * start and x[2*479999 - (j - 200)] at the end (numpy/torch "reflect": edge not repeated) */
     float *xp = m->padded;
     const size_t len = n < QA_N_SAMPLES ? n : QA_N_SAMPLES;
-    memcpy(xp + PAD, pcm, sizeof(float) * len);
+    if (len) memcpy(xp + PAD, pcm, sizeof(float) * len);
     memset(xp + PAD + len, 0, sizeof(float) * (QA_N_SAMPLES - len));
     for (int j = 0; j < PAD; j++) {
         xp[j] = xp[2 * PAD - j];
@@ -202,4 +202,16 @@ float qa_mel_floor_value(const float *mel_full) {
      * whenever the matrix holds a clamped entry */
     float approx = vmax - 2.0f > -1.5f ? vmax - 2.0f : -1.5f;
     return vmin <= approx + 1e-5f ? vmin : approx;
+}
+
+qa_status qa_mel_rebuild(const float *kept, int k, float floor_value, float *out) {
+    if (k < 0 || k > QA_MEL_FRAMES || !out || (k && !kept))
+        return qa_error(QA_ERR_ARG, "qa_mel_rebuild: %d kept frames: expected 0..%d and non-NULL buffers", k,
+                        QA_MEL_FRAMES);
+    for (int b = 0; b < QA_MEL_BINS; b++) {
+        float *row = out + (size_t)b * QA_MEL_FRAMES;
+        if (k) memcpy(row, kept + (size_t)b * (size_t)k, sizeof(float) * (size_t)k);
+        for (int f = k; f < QA_MEL_FRAMES; f++) row[f] = floor_value;
+    }
+    return QA_OK;
 }

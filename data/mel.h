@@ -66,4 +66,9 @@ const float *qa_mel_filterbank(const qa_mel *m);
  * output of qa_mel_compute. */
 float qa_mel_floor_value(const float *mel_full);
 
+/* Rebuilds the full (80, 3000) matrix from its first k frames `kept` ((80, k) row-major, as a
+ * shard stores them, k = qa_mel_frames_overlapping(samples)) and the audio's floor value: columns
+ * [k, 3000) are filled with floor_value. Bit-identical to qa_mel_compute's output. */
+qa_status qa_mel_rebuild(const float *kept, int k, float floor_value, float *out);
+
 #endif

@@ -46,6 +46,24 @@ expect_grep short_reject_msg 'short_250.wav.*shorter than 480 samples' "$TMP/err
 [ ! -e "$TMP/r.npy" ] && pass short_reject_no_output || fail short_reject_no_output "output written"
 expect_exit short_info 0 "$QAUDIO" mel --info "$D/short_250.wav"
 expect_grep short_info_msg 'encoder: too short' "$TMP/out"
+# a 100-sample clip (under one hop): no frame to write, but --info describes it
+le16() { printf "\\x$(printf %02x $(($1 & 255)))\\x$(printf %02x $((($1 >> 8) & 255)))"; }
+le32() { le16 $(($1 & 65535)); le16 $((($1 >> 16) & 65535)); }
+mkwav() { # mkwav SAMPLES: 16 kHz mono 16-bit WAV of random samples on stdout
+  local b=$(($1 * 2))
+  printf 'RIFF'; le32 $((36 + b)); printf 'WAVEfmt '; le32 16; le16 1; le16 1; le32 16000; le32 32000
+  le16 2; le16 16; printf 'data'; le32 $b; head -c $b /dev/urandom
+}
+mkwav 100 > "$TMP/tiny.wav"
+expect_exit tiny_keep 1 "$QAUDIO" mel "$TMP/tiny.wav" -o "$TMP/t.npy"
+expect_grep tiny_keep_msg 'tiny.wav: 100 samples.*shorter than one' "$TMP/err"
+expect_exit tiny_info 0 "$QAUDIO" mel --info "$TMP/tiny.wav"
+expect_grep tiny_info_mel_len '^mel_len: 0$' "$TMP/out"
+expect_exit tiny_pad 0 "$QAUDIO" mel --short pad "$TMP/tiny.wav" -o "$TMP/t.npy"
+[ "$(npy_shape "$TMP/t.npy")" = "(80, 3)" ] && pass tiny_pad_shape || fail tiny_pad_shape "$(npy_shape "$TMP/t.npy")"
+mkdir -p "$TMP/dir.wav"
+expect_exit directory 1 "$QAUDIO" mel "$TMP/dir.wav" -o "$TMP/o.npy"
+expect_grep directory_msg 'dir.wav: it is a directory' "$TMP/err"
 expect_exit short_bad_policy 2 "$QAUDIO" mel --short maybe "$D/short_250.wav" -o "$TMP/r.npy"
 
 # bad input: clear message naming the file, exit 1, no output
