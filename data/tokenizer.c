@@ -264,13 +264,21 @@ qa_status qa_tokenizer_encode(const qa_tokenizer *tok, const char *text, size_t 
         if (inert && !qa_nfc_inert_codepoint(cp)) inert = 0;
         i += k;
     }
-    if (tok->kind == QA_TOKENIZER_SPM) return qa_spm_encode(tok->spm, text, len, &out->ids, &out->n, &out->cap);
-    if (inert) return encode_tiktoken(tok, u, len, mode, out);
-    utf8proc_uint8_t *nfc = NULL;
-    utf8proc_ssize_t n = utf8proc_map(u, (utf8proc_ssize_t)len, &nfc, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
-    if (n < 0) return qa_error(QA_ERR_ARG, "NFC normalisation failed: %s", utf8proc_errmsg(n));
-    qa_status s = encode_tiktoken(tok, nfc, (size_t)n, mode, out);
-    free(nfc);
+    size_t n0 = out->n;
+    qa_status s;
+    if (tok->kind == QA_TOKENIZER_SPM) {
+        s = qa_spm_encode(tok->spm, text, len, &out->ids, &out->n, &out->cap);
+    } else if (inert) {
+        s = encode_tiktoken(tok, u, len, mode, out);
+    } else {
+        utf8proc_uint8_t *nfc = NULL;
+        utf8proc_ssize_t n = utf8proc_map(u, (utf8proc_ssize_t)len, &nfc, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+        if (n < 0) return qa_error(n == UTF8PROC_ERROR_NOMEM ? QA_ERR_NOMEM : QA_ERR_ARG,
+                                   "NFC normalisation failed: %s", utf8proc_errmsg(n));
+        s = encode_tiktoken(tok, nfc, (size_t)n, mode, out);
+        free(nfc);
+    }
+    if (s) out->n = n0; /* all or nothing: no partial ids left appended */
     return s;
 }
 

@@ -43,7 +43,8 @@ void qa_ids_free(qa_ids *v);
 qa_status qa_tokenizer_load(const char *path, qa_tokenizer **out);
 void qa_tokenizer_free(qa_tokenizer *tok);
 
-/* Encodes `len` bytes of UTF-8 `text` (invalid UTF-8 -> QA_ERR_ARG) and APPENDS the ids to out. */
+/* Encodes `len` bytes of UTF-8 `text` (invalid UTF-8 -> QA_ERR_ARG) and APPENDS the ids to out;
+ * on failure out->n is left as it was. */
 qa_status qa_tokenizer_encode(const qa_tokenizer *tok, const char *text, size_t len, qa_special_mode mode,
                               qa_ids *out);
 /* Decodes ids to malloc'd, NUL-terminated UTF-8 (*len excludes the NUL); invalid byte sequences

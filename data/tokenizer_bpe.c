@@ -34,6 +34,8 @@ struct qa_bpe {
     uint32_t *off;   /* (n_ranks + 1) offsets; an unused rank has an empty entry */
     int32_t n_ranks; /* highest rank + 1 */
     qa_bytes_map map;
+    int32_t *pair2; /* (65536) rank of each 2-byte token, -1 if none: the first merge round without hashing */
+    int32_t rank1[256]; /* rank of each single byte */
     pcre2_code *re;
 };
 
@@ -64,13 +66,12 @@ qa_status qa_bytes_map_build(qa_bytes_map *m, const uint8_t *blob, const uint32_
     *dup = -1;
     size_t cap = 16;
     while (cap < 3 * (size_t)n) cap <<= 1; /* load <= 1/3: short probe runs */
-    m->hi = malloc(cap * sizeof *m->hi);
-    m->val = malloc(cap * sizeof *m->val);
-    if (!m->hi || !m->val) {
+    m->slot = malloc(cap * sizeof *m->slot);
+    if (!m->slot) {
         qa_bytes_map_free(m);
         return qa_error(QA_ERR_NOMEM, "out of memory building a %zu-slot token table", cap);
     }
-    memset(m->val, 0xff, cap * sizeof *m->val);
+    for (size_t i = 0; i < cap; i++) m->slot[i] = (qa_bytes_slot){0, -1};
     m->cap = cap;
     m->blob = blob;
     m->off = off;
@@ -83,9 +84,8 @@ qa_status qa_bytes_map_build(qa_bytes_map *m, const uint8_t *blob, const uint32_
         }
         uint64_t h = qa_bytes_hash(blob + off[v], len);
         size_t i = (size_t)h & (cap - 1);
-        while (m->val[i] >= 0) i = (i + 1) & (cap - 1);
-        m->hi[i] = (uint32_t)(h >> 32);
-        m->val[i] = v;
+        while (m->slot[i].val >= 0) i = (i + 1) & (cap - 1);
+        m->slot[i] = (qa_bytes_slot){(uint32_t)(h >> 32), v};
     }
     return QA_OK;
 }
@@ -93,10 +93,9 @@ qa_status qa_bytes_map_build(qa_bytes_map *m, const uint8_t *blob, const uint32_
 void qa_bytes_map_free(qa_bytes_map *m)
 {
     if (!m) return;
-    free(m->hi);
-    free(m->val);
-    m->hi = NULL;
-    m->val = NULL;
+    free(m->slot);
+    m->slot = NULL;
+    m->cap = 0;
 }
 
 int32_t qa_bytes_map_get(const qa_bytes_map *m, const uint8_t *p, size_t n)
@@ -105,9 +104,9 @@ int32_t qa_bytes_map_get(const qa_bytes_map *m, const uint8_t *p, size_t n)
     uint64_t h = qa_bytes_hash(p, n);
     uint32_t hi = (uint32_t)(h >> 32);
     for (size_t i = (size_t)h & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-        int32_t v = m->val[i];
+        int32_t v = m->slot[i].val;
         if (v < 0) return -1;
-        if (m->hi[i] == hi && m->off[v + 1] - m->off[v] == n && !memcmp(m->blob + m->off[v], p, n)) return v;
+        if (m->slot[i].hi == hi && m->off[v + 1] - m->off[v] == n && !memcmp(m->blob + m->off[v], p, n)) return v;
     }
 }
 
@@ -152,6 +151,7 @@ void qa_bpe_free(qa_bpe *b)
 {
     if (!b) return;
     qa_bytes_map_free(&b->map);
+    free(b->pair2);
     if (b->re) pcre2_code_free(b->re);
     free(b->blob);
     free(b->off);
@@ -270,9 +270,18 @@ static qa_status parse_vocab(qa_bpe *b, const char *path, const uint8_t *data, s
         s = qa_error(QA_ERR_FORMAT, "%s:%d: token of rank %d repeats an earlier token", path, trank[by_rank[dup]], dup);
         goto done;
     }
+    b->pair2 = malloc(65536 * sizeof *b->pair2);
+    if (!b->pair2) {
+        s = qa_error(QA_ERR_NOMEM, "out of memory reading %s", path);
+        goto done;
+    }
+    for (int k = 0; k < 65536; k++) {
+        uint8_t two[2] = {(uint8_t)(k >> 8), (uint8_t)k};
+        b->pair2[k] = qa_bytes_map_get(&b->map, two, 2);
+    }
     for (int c = 0; c < 256; c++) {
         uint8_t byte = (uint8_t)c;
-        if (qa_bytes_map_get(&b->map, &byte, 1) < 0) {
+        if ((b->rank1[c] = qa_bytes_map_get(&b->map, &byte, 1)) < 0) {
             s = qa_error(QA_ERR_FORMAT, "%s: the vocabulary lacks the single byte 0x%02x (byte-level BPE needs all 256)",
                          path, c);
             goto done;
@@ -328,36 +337,40 @@ int32_t qa_bpe_rank(const qa_bpe *b, const uint8_t *p, size_t n)
 
 static int32_t pair_rank(const qa_bpe *b, const uint8_t *p, size_t from, size_t to)
 {
-    int32_t r = qa_bytes_map_get(&b->map, p + from, to - from);
+    int32_t r = to - from == 2 ? b->pair2[p[from] << 8 | p[from + 1]] : qa_bytes_map_get(&b->map, p + from, to - from);
     return r < 0 ? NO_RANK : r;
 }
 
-/* Emits the ranks of the final parts given their start offsets (starts[k] .. starts[k+1]). */
-static qa_status emit_parts(const qa_bpe *b, const uint8_t *p, const uint32_t *starts, size_t nparts, qa_ids *out)
+static qa_status emit(const int32_t *ranks, size_t n, qa_ids *out)
 {
-    for (size_t k = 0; k < nparts; k++) {
-        int32_t r = qa_bytes_map_get(&b->map, p + starts[k], starts[k + 1] - starts[k]);
-        if (r < 0) return qa_error(QA_ERR_INTERNAL, "BPE produced a part that is not in the vocabulary");
-        qa_status s = qa_ids_push(out, r);
+    for (size_t k = 0; k < n; k++) {
+        qa_status s = qa_ids_push(out, ranks[k]);
         if (s) return s;
     }
     return QA_OK;
 }
 
-/* tiktoken's loop: parts[i] = start of part i, ranks[i] = rank of parts i and i+1 joined. */
+/* tiktoken's loop: start[i] = start of part i, rank[i] = rank of parts i and i+1 joined,
+ * prank[i] = rank of part i itself (known from the merge that made it). */
 static qa_status merge_quadratic(const qa_bpe *b, const uint8_t *p, size_t n, qa_ids *out)
 {
     uint32_t sbuf[QUADRATIC_MAX + 2];
-    int32_t rbuf[QUADRATIC_MAX + 2];
-    uint32_t *start = n <= QUADRATIC_MAX ? sbuf : malloc((n + 2) * sizeof *start);
-    int32_t *rank = n <= QUADRATIC_MAX ? rbuf : malloc((n + 2) * sizeof *rank);
-    if (!start || !rank) {
-        if (start != sbuf) free(start);
-        if (rank != rbuf) free(rank);
+    int32_t rbuf[QUADRATIC_MAX + 2], pbuf[QUADRATIC_MAX + 2];
+    int small = n <= QUADRATIC_MAX;
+    uint32_t *start = small ? sbuf : malloc((n + 2) * sizeof *start);
+    int32_t *rank = small ? rbuf : malloc((n + 2) * sizeof *rank);
+    int32_t *prank = small ? pbuf : malloc((n + 2) * sizeof *prank);
+    if (!start || !rank || !prank) {
+        if (!small) {
+            free(start);
+            free(rank);
+            free(prank);
+        }
         return qa_error(QA_ERR_NOMEM, "out of memory in BPE (piece of %zu bytes)", n);
     }
     size_t np = n; /* parts; start[np] = n */
     for (size_t i = 0; i <= n; i++) start[i] = (uint32_t)i;
+    for (size_t i = 0; i < n; i++) prank[i] = b->rank1[p[i]];
     for (size_t i = 0; i + 1 < np; i++) rank[i] = pair_rank(b, p, start[i], start[i + 2]);
     while (np > 1) {
         int32_t best = NO_RANK;
@@ -370,14 +383,19 @@ static qa_status merge_quadratic(const qa_bpe *b, const uint8_t *p, size_t n, qa
         if (best == NO_RANK) break;
         /* remove part bi+1 */
         memmove(start + bi + 1, start + bi + 2, (np - bi - 1) * sizeof *start);
+        prank[bi] = best;
+        if (bi + 2 < np) memmove(prank + bi + 1, prank + bi + 2, (np - bi - 2) * sizeof *prank);
         if (bi + 3 <= np) memmove(rank + bi + 1, rank + bi + 2, (np - bi - 3) * sizeof *rank);
         np--;
         rank[bi] = bi + 1 < np ? pair_rank(b, p, start[bi], start[bi + 2]) : NO_RANK;
         if (bi > 0) rank[bi - 1] = pair_rank(b, p, start[bi - 1], start[bi + 1]);
     }
-    qa_status s = emit_parts(b, p, start, np, out);
-    if (start != sbuf) free(start);
-    if (rank != rbuf) free(rank);
+    qa_status s = emit(prank, np, out);
+    if (!small) {
+        free(start);
+        free(rank);
+        free(prank);
+    }
     return s;
 }
 
@@ -423,9 +441,10 @@ static qa_status merge_heap(const qa_bpe *b, const uint8_t *p, size_t n, qa_ids 
 {
     uint32_t *nxt = malloc((n + 1) * sizeof *nxt), *prv = malloc((n + 1) * sizeof *prv);
     uint32_t *stamp = calloc(n + 1, sizeof *stamp);
+    int32_t *prank = malloc((n + 1) * sizeof *prank);
     heap_ent *h = malloc(3 * (n + 1) * sizeof *h);
     qa_status s = QA_OK;
-    if (!nxt || !prv || !stamp || !h) {
+    if (!nxt || !prv || !stamp || !prank || !h) {
         s = qa_error(QA_ERR_NOMEM, "out of memory in BPE (piece of %zu bytes)", n);
         goto done;
     }
@@ -433,6 +452,7 @@ static qa_status merge_heap(const qa_bpe *b, const uint8_t *p, size_t n, qa_ids 
     for (size_t i = 0; i < n; i++) {
         nxt[i] = (uint32_t)(i + 1);
         prv[i] = (uint32_t)(i ? i - 1 : UINT32_MAX);
+        prank[i] = b->rank1[p[i]];
     }
     for (size_t i = 0; i + 1 < n; i++) {
         int32_t r = pair_rank(b, p, i, i + 2);
@@ -448,6 +468,7 @@ static qa_status merge_heap(const qa_bpe *b, const uint8_t *p, size_t n, qa_ids 
         if (nxt[j] < n) prv[nxt[j]] = i;
         stamp[j] = UINT32_MAX; /* j no longer starts a part */
         stamp[i]++;
+        prank[i] = e.rank;
         if (nxt[i] < n) {
             int32_t r = pair_rank(b, p, i, nxt[nxt[i]]);
             if (r != NO_RANK) heap_push(h, &hn, (heap_ent){r, i, stamp[i]});
@@ -459,15 +480,15 @@ static qa_status merge_heap(const qa_bpe *b, const uint8_t *p, size_t n, qa_ids 
             if (r != NO_RANK) heap_push(h, &hn, (heap_ent){r, k, stamp[k]});
         }
     }
-    /* Collect part starts into prv (reused) and emit. */
+    /* Collect the part ranks in order into prv (reused) and emit. */
     size_t np = 0;
-    for (uint32_t i = 0; i < n; i = nxt[i]) prv[np++] = i;
-    prv[np] = (uint32_t)n;
-    s = emit_parts(b, p, prv, np, out);
+    for (uint32_t i = 0; i < n; i = nxt[i]) prank[np++] = prank[i]; /* np <= i: in place is safe */
+    s = emit(prank, np, out);
 done:
     free(nxt);
     free(prv);
     free(stamp);
+    free(prank);
     free(h);
     return s;
 }

@@ -15,8 +15,12 @@
 /* Open-addressing hash table from byte strings (stored elsewhere) to int32 values. Read-only
  * after construction, so lookups from many threads are safe. */
 typedef struct {
-    uint32_t *hi;    /* (cap) upper hash bits of the key in the slot, to skip most memcmp calls */
-    int32_t *val;    /* (cap) value, -1 = empty slot */
+    uint32_t hi; /* upper hash bits of the key, to skip most memcmp calls */
+    int32_t val; /* value, -1 = empty slot */
+} qa_bytes_slot;  /* one probe touches one cache line */
+
+typedef struct {
+    qa_bytes_slot *slot; /* (cap) */
     size_t cap;      /* power of two */
     const uint8_t *blob;     /* key bytes of value v: blob[off[v] .. off[v+1]) */
     const uint32_t *off;

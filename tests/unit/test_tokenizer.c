@@ -264,6 +264,11 @@ static void test_invalid_utf8(qa_t *t)
         CHECK(t, strstr(qa_error_message(), "UTF-8") != NULL);
     }
     CHECK(t, ids.n == 0);
+    /* a failure leaves earlier ids alone */
+    CHECK_OK(t, qa_ids_push(&ids, 5));
+    CHECK_STATUS(t, qa_tokenizer_encode(tok, "hello \xff", 7, QA_SPECIAL_ALL, &ids), QA_ERR_ARG);
+    CHECK(t, ids.n == 1 && ids.ids[0] == 5);
+    ids.n = 0;
     /* embedded NUL is valid UTF-8 */
     CHECK_OK(t, qa_tokenizer_encode(tok, "a\0b", 3, QA_SPECIAL_ALL, &ids));
     CHECK(t, ids.n == 3 && ids.ids[1] == 0);
