@@ -106,10 +106,13 @@ qa_status qa_audio_encoder_forward(qa_ctx *ctx, const qa_weights *w, const qa_au
         kv_len = a->t_cnn;
     }
 
+    qa_tensor hold;
+    if ((s = qa_model_layer_holder(ctx, &hold, &x))) return s;
     for (int l = 0; l < c->n_layer; l++) {
         qa_tensor y;
+        qa_layer_scope sc = qa_model_layer_begin(ctx);
         if ((s = enc_block(ctx, &y, &x, &e->blocks[l], c->n_head, kv_len))) return s;
-        x = y;
+        qa_model_layer_end(ctx, &sc, &x, &y, &hold);
     }
 
     qa_tensor pooled, ln, proj, flat;

@@ -62,11 +62,13 @@ qa_status qa_qwen_lm_forward(qa_ctx *ctx, const qa_weights *w, qa_tensor *logits
         return qa_error(QA_ERR_UNSUPPORTED,
                         "qwen lm: %lld tokens exceed seq_length %d (dynamic NTK / logn attention are not implemented)",
                         (long long)x->shape[1], c->seq_length);
-    qa_tensor h = *x;
+    qa_tensor h = *x, hold;
+    if ((s = qa_model_layer_holder(ctx, &hold, x))) return s;
     for (int l = 0; l < c->num_hidden_layers; l++) {
         qa_tensor y;
+        qa_layer_scope sc = qa_model_layer_begin(ctx);
         if ((s = lm_block(ctx, &y, &h, &w->lm.blocks[l], c, kv_len))) return s;
-        h = y;
+        qa_model_layer_end(ctx, &sc, &h, &y, &hold);
     }
     qa_tensor hf;
     if ((s = qa_rms_norm(ctx, &hf, &h, w->lm.ln_f, (float)c->layer_norm_epsilon))) return s;

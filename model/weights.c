@@ -211,3 +211,25 @@ qa_status qa_model_linear(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const q
     if ((s = qa_linear(ctx, &yb, &xb, w, bias))) return s;
     return qa_copy(ctx, y, &yb, x->dtype);
 }
+
+qa_status qa_model_layer_holder(qa_ctx *ctx, qa_tensor *hold, const qa_tensor *like)
+{
+    return qa_tensor_alloc(hold, &ctx->step, like->dtype, like->ndim, like->shape, false);
+}
+
+qa_layer_scope qa_model_layer_begin(const qa_ctx *ctx)
+{
+    return (qa_layer_scope){.tape_n = ctx->tape.n, .mark = qa_arena_mark(&ctx->step)};
+}
+
+void qa_model_layer_end(qa_ctx *ctx, const qa_layer_scope *sc, qa_tensor *x, const qa_tensor *y, const qa_tensor *hold)
+{
+    if (ctx->tape.n != sc->tape_n || y->requires_grad || !qa_tensor_is_contiguous(y) ||
+        qa_tensor_numel(y) != qa_tensor_numel(hold) || y->dtype != hold->dtype) {
+        *x = *y;
+        return;
+    }
+    memcpy(hold->data, y->data, qa_tensor_span_bytes(y));
+    qa_arena_rewind(&ctx->step, sc->mark);
+    *x = *hold;
+}

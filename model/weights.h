@@ -100,4 +100,18 @@ size_t qa_weights_grad_bytes(const qa_weights *w);
  * the product runs in bf16 and y is cast back to f32; gradients flow through the casts). */
 qa_status qa_model_linear(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *w, const qa_tensor *b);
 
+/* Forward memory of frozen / no-grad stacks: a layer whose ops recorded nothing on the tape left
+ * nothing the backward needs, so its temporaries are released (arena rewound) once its output is
+ * copied into a holder allocated before the stack. A stack then needs one layer of activations,
+ * not all of them (the 7B forward, stage-2 encoder).
+ *   qa_tensor hold; qa_model_layer_holder(ctx, &hold, &x);
+ *   for each layer: sc = qa_model_layer_begin(ctx); block(&y, &x); qa_model_layer_end(ctx, &sc, &x, &y, &hold); */
+typedef struct {
+    size_t tape_n, mark;
+} qa_layer_scope;
+qa_status qa_model_layer_holder(qa_ctx *ctx, qa_tensor *hold, const qa_tensor *like);
+qa_layer_scope qa_model_layer_begin(const qa_ctx *ctx);
+/* Sets *x to the layer output: y itself when the layer recorded, else its copy in hold. */
+void qa_model_layer_end(qa_ctx *ctx, const qa_layer_scope *sc, qa_tensor *x, const qa_tensor *y, const qa_tensor *hold);
+
 #endif
