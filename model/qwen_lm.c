@@ -15,6 +15,7 @@
 qa_status qa_qwen_lm_embed(qa_ctx *ctx, const qa_weights *w, qa_tensor *x, const qa_tensor *ids)
 {
     qa_status s;
+    if (!w->lm.wte->data) return qa_error(QA_ERR_ARG, "qwen lm: its weights were not loaded (opts.skip)");
     if (w->lm.wte->dtype == QA_F32) return qa_embedding(ctx, x, w->lm.wte, ids);
     qa_tensor xb;
     if ((s = qa_embedding(ctx, &xb, w->lm.wte, ids))) return s;
@@ -56,6 +57,7 @@ qa_status qa_qwen_lm_forward(qa_ctx *ctx, const qa_weights *w, qa_tensor *logits
 {
     const qa_model_config *c = &w->cfg;
     qa_status s;
+    if (!w->lm.lm_head->data) return qa_error(QA_ERR_ARG, "qwen lm: its weights were not loaded (opts.skip)");
     if (x->ndim != 3 || x->shape[2] != c->hidden_size)
         return qa_error(QA_ERR_SHAPE, "qwen lm: input must be (B, T, %d)", c->hidden_size);
     if (x->shape[1] > c->seq_length)

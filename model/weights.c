@@ -102,6 +102,7 @@ qa_status qa_weights_load(qa_weights **out, const qa_checkpoint *ck, const qa_we
     qa_weights *w = calloc(1, sizeof *w);
     if (!w) return qa_error(QA_ERR_NOMEM, "model weights: out of memory");
     w->cfg = ck->cfg;
+    o.train &= ~o.skip;
     w->train = o.train;
     qa_status s = qa_params_build(&w->table, &w->cfg);
     if (s) goto fail;
@@ -115,6 +116,7 @@ qa_status qa_weights_load(qa_weights **out, const qa_checkpoint *ck, const qa_we
     }
     for (int i = 0; i < n; i++) {
         const qa_param_info *p = &w->table.p[i];
+        if (part_trained(o.skip, p->part)) continue;
         if (keep_bf16(&o, p)) w->n_values_bf16 += (size_t)p->numel;
         else w->n_values += (size_t)p->numel;
         if (p->trainable && part_trained(o.train, p->part)) w->n_grads += (size_t)p->numel;
@@ -131,6 +133,11 @@ qa_status qa_weights_load(qa_weights **out, const qa_checkpoint *ck, const qa_we
     for (int i = 0; i < n; i++) {
         const qa_param_info *p = &w->table.p[i];
         qa_tensor *t = &w->t[i];
+        if (part_trained(o.skip, p->part)) {
+            if ((s = qa_tensor_init(t, QA_F32, p->ndim, p->shape, NULL))) goto fail;
+            t->name = p->name;
+            continue;
+        }
         if (keep_bf16(&o, p)) {
             uint16_t *dst = w->values_bf16 + off16;
             const qa_st_tensor *st = ck->tensors[i];

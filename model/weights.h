@@ -71,6 +71,8 @@ typedef struct {
 typedef struct {
     int train;        /* QA_TRAIN_* mask */
     bool frozen_bf16; /* keep frozen 2-d matrices in bf16 (memory feature; their linears run in bf16) */
+    int skip;         /* parts NOT loaded (QA_TRAIN_* bits as part bits): their tensors have data NULL
+                         and that part must not be run (an encoder-only benchmark, a text-only LLM) */
 } qa_weights_opts;
 
 typedef struct {
