@@ -22,7 +22,8 @@
  * never grows behind the caller's back: its high-water mark says what a failed try needed). */
 static qa_status run(const qa_weights *w, const qa_qwen_audio_batch *b, const char *out, int want_loss)
 {
-    size_t arena = (size_t)256 << 20;
+    /* first guess: the logits (f32, a bf16 copy, the loss's saved log-softmax) + 256 MiB of layers */
+    size_t arena = ((size_t)256 << 20) + (size_t)b->B * (size_t)b->T * (size_t)w->cfg.vocab_size * 10;
     qa_status s = QA_OK;
     for (int attempt = 0; attempt < 8; attempt++) {
         qa_ctx *ctx = NULL;

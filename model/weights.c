@@ -3,6 +3,7 @@
 #include "model/weights.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,13 @@ static bool keep_bf16(const qa_weights_opts *o, const qa_param_info *p)
 {
     return o->frozen_bf16 && !part_trained(o->train, p->part) && p->ndim == 2 && p->trainable &&
            !strstr(p->name, "positional_embedding") && !strstr(p->name, "audio_bos_eos_token");
+}
+
+/* A bf16-kept tensor stored as BF16 is used in place, in the checkpoint's read-only mapping. */
+static bool maps_direct(const qa_checkpoint *ck, int i)
+{
+    const qa_st_tensor *st = ck->tensors[i];
+    return st->dtype == QA_ST_BF16 && ((uintptr_t)st->data % sizeof(uint16_t)) == 0;
 }
 
 int qa_weights_find(const qa_weights *w, const char *name)
@@ -117,7 +125,7 @@ qa_status qa_weights_load(qa_weights **out, const qa_checkpoint *ck, const qa_we
     for (int i = 0; i < n; i++) {
         const qa_param_info *p = &w->table.p[i];
         if (part_trained(o.skip, p->part)) continue;
-        if (keep_bf16(&o, p)) w->n_values_bf16 += (size_t)p->numel;
+        if (keep_bf16(&o, p)) w->n_values_bf16 += maps_direct(ck, i) ? 0 : (size_t)p->numel;
         else w->n_values += (size_t)p->numel;
         if (p->trainable && part_trained(o.train, p->part)) w->n_grads += (size_t)p->numel;
     }
@@ -139,11 +147,14 @@ qa_status qa_weights_load(qa_weights **out, const qa_checkpoint *ck, const qa_we
             continue;
         }
         if (keep_bf16(&o, p)) {
-            uint16_t *dst = w->values_bf16 + off16;
             const qa_st_tensor *st = ck->tensors[i];
-            if (st->dtype == QA_ST_BF16) {
-                memcpy(dst, st->data, sizeof(uint16_t) * (size_t)p->numel);
-            } else {
+            if (maps_direct(ck, i)) {
+                if ((s = qa_tensor_init(t, QA_BF16, p->ndim, p->shape, (void *)st->data))) goto fail;
+                t->name = p->name;
+                continue;
+            }
+            uint16_t *dst = w->values_bf16 + off16;
+            {
                 /* convert through f32 in chunks to avoid a full f32 copy */
                 float buf[4096];
                 for (int64_t j = 0; j < p->numel; j += 4096) {

@@ -3,7 +3,9 @@
  * the mapped checkpoint, whatever its stored dtype: f32, bf16 or f16), and one flat f32 gradient
  * buffer that holds ONLY the trainable parts (a frozen part costs no gradient memory). Frozen
  * 2-d matrices may instead be kept in bf16 (opts.frozen_bf16, for the 7B forward on a 24 GiB machine):
- * their linears then run in bf16 (see qa_model_linear) and gradients still flow through them.
+ * their linears then run in bf16 (see qa_model_linear) and gradients still flow through them; those
+ * stored as BF16 are used in place in the checkpoint's read-only mapping (no second copy of a 7B
+ * model), so the checkpoint must stay open while the weights live.
  *
  *   qa_weights *w;
  *   qa_weights_opts o = {.train = QA_TRAIN_ENCODER};           // stage 1: LLM frozen

@@ -342,6 +342,57 @@ static void test_steady_state(qa_t *t)
     fixture_free(&f);
 }
 
+/* Frozen parts in bf16 (the 7B memory mode): the LLM's matrices are used in place in the mapping
+ * (wte and lm_head are stored BF16) or converted once; logits stay within bf16 rounding of the
+ * golden and the stage-1 gradient still flows through the bf16 LLM into the f32 encoder. */
+static void test_frozen_bf16(qa_t *t)
+{
+    fixture f;
+    if (!fixture_load(t, &f)) { fixture_free(&f); return; }
+    qa_weights *w = NULL;
+    qa_ctx *ctx = new_ctx(t);
+    CHECK_OK(t, qa_weights_load(&w, f.ck, &(qa_weights_opts){.train = QA_TRAIN_ENCODER, .frozen_bf16 = true}));
+    char path[1024];
+    if (w && ctx && qa_test_shared_path(path, sizeof path, GOLD "grads_stage1.safetensors")) {
+        CHECK(t, w->lm.lm_head->dtype == QA_BF16 && w->lm.blocks[0].w1->dtype == QA_BF16);
+        CHECK(t, w->lm.lm_head->data == qa_checkpoint_tensor(f.ck, "lm_head.weight")->data); /* no copy */
+        CHECK(t, w->enc.blocks[0].q_w->dtype == QA_F32 && w->lm.ln_f->dtype == QA_F32);
+        qa_ctx_step_begin(ctx);
+        qa_weights_zero_grad(w);
+        qa_qwen_audio_batch b = fixture_batch(&f, true);
+        qa_tensor logits, loss;
+        CHECK_OK(t, qa_qwen_audio_forward(ctx, w, &b, &logits, &loss, NULL));
+        CHECK(t, logits.dtype == QA_F32);
+        CHECK_OK(t, qa_tape_backward(ctx, &loss));
+        double got = *(float *)loss.data, want = 11.902117729187012;
+        printf("  bf16 LLM: loss %.7g vs %.7g (rel %.3g)\n", got, want, fabs(got - want) / want);
+        CHECK_NEAR(t, got, want, 1e-2 * want);
+        /* the encoder's gradient: same direction as the f32 golden (cosine), through the bf16 LLM */
+        qa_safetensors *st = NULL;
+        CHECK_OK(t, qa_safetensors_open(&st, path));
+        const qa_st_tensor *g = st ? qa_safetensors_find(st, "transformer.audio.proj.weight") : NULL;
+        int k = qa_weights_find(w, "transformer.audio.proj.weight");
+        CHECK(t, g && k >= 0 && w->t[k].grad);
+        if (g && k >= 0 && w->t[k].grad) {
+            float *gw = malloc(sizeof(float) * (size_t)g->numel);
+            CHECK_OK(t, qa_st_to_f32(gw, g, 0, g->numel));
+            const float *gg = w->t[k].grad;
+            double dot = 0, na = 0, nb = 0;
+            for (int64_t j = 0; j < g->numel; j++) { dot += gw[j] * gg[j]; na += gw[j] * gw[j]; nb += gg[j] * gg[j]; }
+            double cos = dot / sqrt(na * nb + 1e-300);
+            printf("  bf16 LLM: cosine of the proj.weight gradient with the f32 golden %.6f\n", cos);
+            CHECK(t, cos > 0.999);
+            free(gw);
+        }
+        qa_safetensors_close(st);
+    } else if (w && ctx) {
+        SKIP(t, "grads_stage1.safetensors not found");
+    }
+    qa_weights_free(w);
+    qa_ctx_free(ctx);
+    fixture_free(&f);
+}
+
 /* Bad batches: clear errors, nothing crashes. */
 static void test_bad_batches(qa_t *t)
 {
@@ -372,6 +423,19 @@ static void test_bad_batches(qa_t *t)
     CHECK_STATUS(t, qa_qwen_audio_check(&b, c), QA_ERR_ARG);
     f.labels[95] = f.ids[95];
     CHECK_OK(t, qa_qwen_audio_check(&b, c));
+    /* a part that was not loaded cannot run */
+    qa_weights *w = NULL;
+    qa_ctx *ctx = new_ctx(t);
+    CHECK_OK(t, qa_weights_load(&w, f.ck, &(qa_weights_opts){.train = QA_TRAIN_ALL, .skip = QA_TRAIN_LLM}));
+    if (w && ctx) {
+        CHECK(t, w->n_grads == (size_t)qa_params_count(&w->table).trainable[QA_PART_ENCODER]);
+        qa_ctx_step_begin(ctx);
+        qa_tensor logits, loss;
+        CHECK_STATUS(t, qa_qwen_audio_forward(ctx, w, &b, &logits, &loss, NULL), QA_ERR_ARG);
+        CHECK(t, strstr(qa_error_message(), "not loaded") != NULL);
+    }
+    qa_weights_free(w);
+    qa_ctx_free(ctx);
     fixture_free(&f);
 }
 
@@ -383,6 +447,7 @@ int main(int argc, char **argv)
                                          {"grads_stage1", test_grads_stage1},
                                          {"grads_stage2", test_grads_stage2},
                                          {"steady_state", test_steady_state},
+                                         {"frozen_bf16", test_frozen_bf16},
                                          {"bad_batches", test_bad_batches},
                                          {0}};
     return qa_test_main(argc, argv, cases);
