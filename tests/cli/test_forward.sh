@@ -34,6 +34,11 @@ awk -v w="$worst" -v m="$MAXABS" 'BEGIN{exit !(w <= 1e-4*m)}' && pass "logits_ro
 cp "$G/clip.wav" "$TMP/clip.wav"; cp tests/data/model/input_ids.json "$TMP/ids.json"
 expect_exit forward_ids_form 0 "$QAUDIO" forward --model "$G/checkpoint" --input "$TMP/ids.json" --loss
 check_loss loss_ids_form "$TMP/out"
+# --bf16: weight matrices in bf16 (the 7B memory mode): the loss within bf16 rounding
+expect_exit forward_bf16 0 "$QAUDIO" forward --model "$G/checkpoint" --input "$TMP/ids.json" --loss --bf16
+got=$(sed -n 's/.*"loss": \([-0-9.e]*\),.*/\1/p' "$TMP/out")
+awk -v a="$got" -v b="$WANT_LOSS" 'BEGIN{d=a-b; if(d<0)d=-d; exit !(a != "" && d <= 1e-2*b)}' && pass "loss_bf16 ($got)" \
+  || fail loss_bf16 "loss '$got' vs $WANT_LOSS"
 printf '{"input_ids": [1, 2, 3], "audios": ["clip.wav"]}' > "$TMP/noaudio_span.json"
 # bad inputs
 printf '{"prompt": "<audio>missing.wav</audio>hi", "target": "x"}' > "$TMP/missing.json"
