@@ -243,9 +243,14 @@ qa_status qa_md_from_tensor(dnnl_memory_desc_t *md, const qa_tensor *t)
         strides[0] = 1;
         nd = 1;
     } else {
-        for (int i = 0; i < nd; i++) {
+        /* A size-1 dim's stride never addresses anything, but oneDNN checks that a layout does not
+         * overlap, and views (a transposed column) can carry any value there. Give such a dim the
+         * stride it would have in a row-major tensor (next dim's stride times its size), which
+         * leaves dense layouts dense. */
+        for (int i = nd - 1; i >= 0; i--) {
             dims[i] = t->shape[i];
-            strides[i] = t->stride[i];
+            if (t->shape[i] != 1) strides[i] = t->stride[i];
+            else strides[i] = i == nd - 1 ? 1 : strides[i + 1] * dims[i + 1];
         }
     }
     return qa_dnnl_check(dnnl_memory_desc_init_by_strides(md, nd, dims, dt, strides), "describing a tensor to oneDNN");

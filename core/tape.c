@@ -15,7 +15,11 @@ void qa_tape_deinit(qa_tape *t)
     t->n = t->cap = 0;
 }
 
-void qa_tape_clear(qa_tape *t) { t->n = 0; }
+void qa_tape_clear(qa_tape *t)
+{
+    t->n = 0;
+    t->replayed = false;
+}
 
 bool qa_grad_enabled(const qa_ctx *ctx) { return ctx->nograd_depth == 0; }
 void qa_nograd_begin(qa_ctx *ctx) { ctx->nograd_depth++; }
@@ -55,6 +59,10 @@ qa_status qa_tape_record(qa_ctx *ctx, qa_tape_entry **e, int op, const qa_tensor
 qa_status qa_tape_replay(qa_ctx *ctx)
 {
     qa_tape *t = &ctx->tape;
+    if (t->replayed)
+        return qa_error(QA_ERR_STATE, "backward already ran on this tape: run the forward again after "
+                                      "qa_ctx_step_begin (activation gradients would be counted twice)");
+    t->replayed = true;
     for (size_t i = t->n; i-- > 0;) {
         const qa_tape_entry *e = &t->entries[i];
         if ((unsigned)e->op >= QA_OP_COUNT)
@@ -67,6 +75,9 @@ qa_status qa_tape_replay(qa_ctx *ctx)
 
 qa_status qa_tape_backward(qa_ctx *ctx, const qa_tensor *loss)
 {
+    if (ctx->tape.replayed)
+        return qa_error(QA_ERR_STATE, "backward already ran on this tape: run the forward again after "
+                                      "qa_ctx_step_begin (activation gradients would be counted twice)");
     if (!loss || !loss->grad || qa_tensor_numel(loss) != 1)
         return qa_error(QA_ERR_STATE, "backward: the loss must be a one-element tensor that requires a gradient "
                                       "(was it computed inside a no-grad scope, or from inputs without gradients?)");

@@ -15,7 +15,13 @@
  *   qa_tape_entry *e; if ((s = qa_tape_record(ctx, &e, QA_OP_matmul, y))) return s;
  *   if (e) { e->in[0] = *a; e->in[1] = *b; e->nin = 2; e->iarg[0] = flags; }
  * qa_tape_record leaves e NULL when nothing needs recording (no-grad scope, or the output does not
- * require a gradient). */
+ * require a gradient).
+ *
+ * Lifetimes: an entry keeps pointers, not copies: every recorded tensor's data and gradient (and
+ * ids, labels) must stay valid until the backward ran, i.e. live in the step arena, the model
+ * arena or caller memory that outlives the step. A tape is replayed once: activation gradients
+ * would otherwise be counted twice; a second replay without a new forward (qa_ctx_step_begin)
+ * is a QA_ERR_STATE. */
 #ifndef QA_CORE_TAPE_H
 #define QA_CORE_TAPE_H
 
@@ -49,6 +55,7 @@ typedef struct {
     qa_tape_entry *entries;
     size_t n, cap;
     qa_counters *counters;
+    bool replayed; /* set by a replay; a second replay of the same tape is refused */
 } qa_tape;
 
 void qa_tape_deinit(qa_tape *t);

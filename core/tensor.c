@@ -36,10 +36,15 @@ qa_status qa_tensor_init(qa_tensor *t, qa_dtype dtype, int ndim, const int64_t *
     if ((unsigned)dtype >= QA_DTYPE_COUNT) return qa_error(QA_ERR_DTYPE, "tensor: unknown dtype %d", (int)dtype);
     if (ndim < 0 || ndim > QA_MAX_DIMS)
         return qa_error(QA_ERR_SHAPE, "tensor: %d dimensions requested, at most %d supported", ndim, QA_MAX_DIMS);
+    int64_t n = 1;
     for (int i = 0; i < ndim; i++) {
         if (shape[i] <= 0)
             return qa_error(QA_ERR_SHAPE, "tensor: dimension %d has size %lld, must be positive", i,
                             (long long)shape[i]);
+        if (shape[i] > ((int64_t)1 << 48) / n)
+            return qa_error(QA_ERR_SHAPE, "tensor: shape with %lld elements along dim %d is too large (over 2^48 elements)",
+                            (long long)shape[i], i);
+        n *= shape[i];
         t->shape[i] = shape[i];
     }
     t->dtype = dtype;

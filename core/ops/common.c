@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "core/ops/matmul.h"
+
 qa_status qa_op_output(qa_ctx *ctx, qa_tensor *y, qa_dtype dt, int ndim, const int64_t *shape, bool needs_grad)
 {
     qa_status s = qa_tensor_alloc(y, &ctx->step, dt, ndim, shape, needs_grad);
@@ -186,4 +188,20 @@ qa_status qa_op_eltwise_bwd(qa_ctx *ctx, const qa_tensor *diff_src, const qa_ten
         if (s) return qa_error_wrap(s, "elementwise function backward");
     }
     return qa_prim_run(ctx, p, (void *[]){src->data, diff_dst->data, diff_src->data});
+}
+
+qa_status qa_op_colsum_acc(qa_ctx *ctx, const qa_tensor *dst, const qa_tensor *src)
+{
+    int64_t R = src->shape[0];
+    size_t mark = qa_arena_mark(&ctx->step);
+    qa_tensor ones;
+    qa_status s = qa_op_temp(ctx, &ones, src->dtype, 2, (int64_t[]){1, R});
+    if (s) return s;
+    if (ones.dtype == QA_F32)
+        for (int64_t i = 0; i < R; i++) ((float *)ones.data)[i] = 1.f;
+    else
+        for (int64_t i = 0; i < R; i++) ((uint16_t *)ones.data)[i] = 0x3f80; /* bf16 1.0 */
+    s = qa_mm_exec(ctx, dst, &ones, src, NULL, 1);
+    qa_arena_rewind(&ctx->step, mark);
+    return s;
 }

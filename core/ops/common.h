@@ -45,6 +45,10 @@ qa_status qa_op_eltwise_bwd(qa_ctx *ctx, const qa_tensor *diff_src, const qa_ten
 qa_status qa_op_contiguous(qa_ctx *ctx, qa_tensor *out, const qa_tensor *x);
 /* A contiguous scratch tensor in the step arena (release with qa_arena_mark/rewind). */
 qa_status qa_op_temp(qa_ctx *ctx, qa_tensor *out, qa_dtype dt, int ndim, const int64_t *shape);
+/* dst (1, C) += column sums of src (R, C): one oneDNN matmul ones(1, R) . src with a sum post-op
+ * (brgemm; oneDNN 2.6's reduction over a leading dim is a slow reference kernel). dst may be f32
+ * while src is bf16. */
+qa_status qa_op_colsum_acc(qa_ctx *ctx, const qa_tensor *dst, const qa_tensor *src);
 /* View of t with leading size-1 dims added up to ndim (no copy). */
 qa_tensor qa_op_expand(const qa_tensor *t, int ndim);
 /* Shape mismatch message helper: QA_ERR_SHAPE "op: what a (..) and b (..) ...". */

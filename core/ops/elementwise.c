@@ -96,9 +96,56 @@ static bool is_broadcast(const bin_views *v)
     return false;
 }
 
+/* When small is (1, .., 1, trailing dims of full) and full_term and small's gradient can be seen
+ * as (rows, cols) and (1, cols): the bias-add pattern, summed by one matmul. */
+static bool colsum_views(const bin_views *v, const qa_tensor *full_term, qa_tensor *src2, qa_tensor *dst2)
+{
+    int nd = v->f.ndim, k = 0;
+    while (k < nd && v->sx.shape[k] == 1) k++;
+    if (k == 0) return false;
+    int64_t rows = 1, cols = 1;
+    for (int i = 0; i < k; i++) rows *= v->f.shape[i];
+    for (int i = k; i < nd; i++) {
+        if (v->sx.shape[i] != v->f.shape[i]) return false;
+        cols *= v->f.shape[i];
+    }
+    if (!qa_tensor_is_contiguous(full_term)) return false;
+    /* small's trailing dims must merge into one run of stride s (its last stride) */
+    int64_t s = v->gsx.stride[nd - 1], expect = s;
+    for (int i = nd - 1; i >= k; i--) {
+        if (v->sx.shape[i] > 1 && v->gsx.stride[i] != expect) return false;
+        expect *= v->sx.shape[i];
+    }
+    *src2 = *full_term;
+    src2->ndim = 2;
+    src2->shape[0] = rows;
+    src2->shape[1] = cols;
+    src2->stride[0] = cols;
+    src2->stride[1] = 1;
+    *dst2 = v->gsx;
+    dst2->ndim = 2;
+    dst2->shape[0] = 1;
+    dst2->shape[1] = cols;
+    dst2->stride[0] = cols * s;
+    dst2->stride[1] = s;
+    return true;
+}
+
 /* d(small) += sum over broadcast dims of `full_term` (a full-shape tensor). */
 static qa_status reduce_into_small(qa_ctx *ctx, const bin_views *v, const qa_tensor *full_term)
 {
+    qa_tensor src2, dst2;
+    if (colsum_views(v, full_term, &src2, &dst2)) {
+        if (!(src2.dtype == QA_F32 && dst2.dtype == QA_BF16)) return qa_op_colsum_acc(ctx, &dst2, &src2);
+        /* oneDNN 2.6 matmul has no f32 -> bf16 destination: sum into f32, then accumulate */
+        qa_tensor r2;
+        qa_status s = qa_op_temp(ctx, &r2, QA_F32, 2, dst2.shape);
+        if (s) return s;
+        memset(r2.data, 0, (size_t)dst2.shape[1] * sizeof(float));
+        if (!s) s = qa_op_colsum_acc(ctx, &r2, &src2);
+        if (!s) s = qa_op_accumulate(ctx, &dst2, &r2, 1.f);
+        return s;
+    }
     qa_tensor r;
     qa_status s = qa_op_temp(ctx, &r, QA_F32, v->sx.ndim, v->sx.shape);
     if (!s) s = qa_op_reduce_sum(ctx, &r, full_term);
@@ -132,7 +179,9 @@ qa_status qa_mul_backward(qa_ctx *ctx, const qa_tape_entry *e)
         } else {
             size_t mark = qa_arena_mark(&ctx->step);
             qa_tensor t;
-            s = qa_op_temp(ctx, &t, v.f.dtype, v.f.ndim, v.f.shape);
+            /* f32 products: rounding them to bf16 before the sum would add one rounding per term
+             * (oneDNN 2.6 runs bf16 x bf16 -> f32 binary on a reference kernel: exact, slower) */
+            s = qa_op_temp(ctx, &t, QA_F32, v.f.ndim, v.f.shape);
             if (!s) s = qa_op_binary(ctx, &t, &v.gy, &v.f, dnnl_binary_mul, 0);
             if (!s) s = reduce_into_small(ctx, &v, &t);
             qa_arena_rewind(&ctx->step, mark);

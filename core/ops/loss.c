@@ -90,8 +90,10 @@ qa_status qa_cross_entropy(qa_ctx *ctx, qa_tensor *loss, const qa_tensor *logits
     return QA_OK;
 }
 
-/* dst (+)= sign * exp(src0 + src1): binary add with exp, optional negation and sum post-ops. */
-static qa_status exp_add_acc(qa_ctx *ctx, const qa_tensor *dst, const qa_tensor *src0, const qa_tensor *src1, float sign)
+/* dst (+)= sign * exp(src0 + src1): binary add with exp, optional negation and (accumulate) sum
+ * post-ops. */
+static qa_status exp_add(qa_ctx *ctx, const qa_tensor *dst, const qa_tensor *src0, const qa_tensor *src1, float sign,
+                         int accumulate)
 {
     qa_prim_key k;
     qa_key_init(&k, QA_OP_cross_entropy, 1);
@@ -99,6 +101,7 @@ static qa_status exp_add_acc(qa_ctx *ctx, const qa_tensor *dst, const qa_tensor 
     qa_key_add_tensor(&k, src0);
     qa_key_add_tensor(&k, src1);
     qa_key_add(&k, sign < 0);
+    qa_key_add(&k, accumulate);
     qa_prim *p = qa_prim_find(ctx, &k);
     if (!p) {
         dnnl_memory_desc_t a, b, c;
@@ -113,7 +116,7 @@ static qa_status exp_add_acc(qa_ctx *ctx, const qa_tensor *dst, const qa_tensor 
         if (!s) s = qa_dnnl_check(dnnl_post_ops_create(&po), "post-ops");
         if (!s) s = qa_dnnl_check(dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_exp, 0.f, 0.f), "exp post-op");
         if (!s && sign < 0) s = qa_dnnl_check(dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_linear, -1.f, 0.f), "negate");
-        if (!s) s = qa_dnnl_check(dnnl_post_ops_append_sum(po, 1.f), "sum post-op");
+        if (!s && accumulate) s = qa_dnnl_check(dnnl_post_ops_append_sum(po, 1.f), "sum post-op");
         if (!s) s = qa_dnnl_check(dnnl_primitive_attr_set_post_ops(attr, po), "set post-ops");
         if (po) dnnl_post_ops_destroy(po);
         static const int args[] = {DNNL_ARG_SRC_0, DNNL_ARG_SRC_1, DNNL_ARG_DST};
@@ -144,7 +147,27 @@ qa_status qa_cross_entropy_backward(qa_ctx *ctx, const qa_tape_entry *e)
     float *lw = logw.data;
     for (int64_t t = 0; t < T; t++)
         lw[t] = (int64_t)qa_tensor_get(labels, t, false) == ignore ? -1e4f : (float)log(w);
-    s = exp_add_acc(ctx, &gl2, lsm, &logw, sign);
+    if (gl2.dtype == QA_F32) {
+        s = exp_add(ctx, &gl2, lsm, &logw, sign, 1);
+    } else {
+        /* oneDNN 2.6 runs f32 -> bf16 binary with post-ops on a reference kernel: compute row chunks
+         * in f32 (jit) and accumulate them into the bf16 gradient with a (jit) reorder */
+        int64_t chunk = ((int64_t)1 << 22) / V;
+        if (chunk < 1) chunk = 1;
+        if (chunk > T) chunk = T;
+        qa_tensor tmp;
+        s = qa_op_temp(ctx, &tmp, QA_F32, 2, (int64_t[]){chunk, V});
+        for (int64_t r0 = 0; !s && r0 < T; r0 += chunk) {
+            int64_t n = T - r0 < chunk ? T - r0 : chunk;
+            qa_tensor ls_r, lw_r, g_r, t_r;
+            qa_tensor_view_slice(&ls_r, lsm, 0, r0, n);
+            qa_tensor_view_slice(&lw_r, &logw, 0, r0, n);
+            qa_tensor_view_slice(&g_r, &gl2, 0, r0, n);
+            qa_tensor_view_slice(&t_r, &tmp, 0, 0, n);
+            s = exp_add(ctx, &t_r, &ls_r, &lw_r, sign, 0);
+            if (!s) s = qa_op_accumulate(ctx, &g_r, &t_r, 1.f);
+        }
+    }
     qa_arena_rewind(&ctx->step, mark);
     if (s) return s;
     for (int64_t t = 0; t < T; t++) {

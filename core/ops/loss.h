@@ -10,7 +10,8 @@
  * saved for backward. Backward computes dlogits += (g / N) (softmax - onehot) in one oneDNN binary
  * pass: exp(logsoftmax + log(g / N)) with the per-row weight folded into a broadcast add (ignored
  * rows get -1e4, whose exp is 0), eltwise post-ops and a sum post-op; then the N target entries are
- * fixed by hand. No (T, V) temporary beyond the saved log-softmax. */
+ * fixed by hand. No (T, V) temporary beyond the saved log-softmax (bf16 logits: an f32 temporary
+ * of at most 4M elements, in row chunks). */
 #ifndef QA_CORE_OPS_LOSS_H
 #define QA_CORE_OPS_LOSS_H
 

@@ -218,7 +218,6 @@ qa_status qa_linear_backward(qa_ctx *ctx, const qa_tape_entry *e)
                (s = merge_rows(&dy2, &gy, "linear"))) {
         return s;
     }
-    int64_t R = x2.shape[0];
     if (qa_wants_grad(x)) { /* dx += dy w */
         if ((s = qa_mm_exec(ctx, &gx2, &dy2, w, NULL, 1))) return s;
     }
@@ -227,20 +226,14 @@ qa_status qa_linear_backward(qa_ctx *ctx, const qa_tape_entry *e)
         qa_tensor_view_transpose(&dyt, &dy2, 0, 1);
         if ((s = qa_mm_exec(ctx, &gw, &dyt, &x2, NULL, 1))) return s;
     }
-    if (bias && qa_wants_grad(bias)) { /* dbias += ones(1, R) dy: the column sums, as one matmul */
-        size_t mark = qa_arena_mark(&ctx->step);
-        qa_tensor ones, gb = qa_grad_view(bias), gb2;
-        if ((s = qa_tensor_alloc(&ones, &ctx->step, dy2.dtype, 2, (int64_t[]){1, R}, false))) return s;
-        for (int64_t i = 0; i < R; i++) qa_tensor_set(&ones, i, 1.0, false);
-        gb2 = gb;
+    if (bias && qa_wants_grad(bias)) { /* dbias += column sums of dy */
+        qa_tensor gb = qa_grad_view(bias), gb2 = gb;
         gb2.ndim = 2;
         gb2.shape[0] = 1;
         gb2.shape[1] = Out;
         gb2.stride[0] = Out * gb.stride[0];
         gb2.stride[1] = gb.stride[0];
-        s = qa_mm_exec(ctx, &gb2, &ones, &dy2, NULL, 1);
-        qa_arena_rewind(&ctx->step, mark);
-        if (s) return s;
+        if ((s = qa_op_colsum_acc(ctx, &gb2, &dy2))) return s;
     }
     return QA_OK;
 }

@@ -43,15 +43,17 @@ void qa_ref_softmax_bwd(double *dx, const double *dy, const double *y, int64_t N
  * a linear layer: q (B, Tq, H, Dh), k and v (B, Tk, H, Dh), o (B, Tq, H, Dh).
  * s[b,h,i,j] = scale * q[b,i,h,:].k[b,j,h,:], masked to -inf where
  *   causal && j > i + (Tk - Tq)            (a query sees the keys up to its own position)
- *   kv_len && j >= kv_len[b]               (key padding; queries are not masked)
+ *   kv_len && j >= kv_len[b]               (key padding on the right; queries are not masked)
+ *   kv_start && j < kv_start[b]            (key padding on the left, as in left-padded batches)
  * p = softmax_j(s); o[b,i,h,:] = sum_j p[b,h,i,j] v[b,j,h,:]. A query row with no visible key
- * outputs zeros. kv_len may be NULL (no padding). */
+ * outputs zeros and passes no gradient. kv_len and kv_start may be NULL (no padding). */
 void qa_ref_attention_fwd(double *o, const double *q, const double *k, const double *v, int64_t B,
                           int64_t H, int64_t Tq, int64_t Tk, int64_t Dh, double scale, int causal,
-                          const int32_t *kv_len);
+                          const int32_t *kv_len, const int32_t *kv_start);
 void qa_ref_attention_bwd(double *dq, double *dk, double *dv, const double *dout, const double *q,
                           const double *k, const double *v, int64_t B, int64_t H, int64_t Tq,
-                          int64_t Tk, int64_t Dh, double scale, int causal, const int32_t *kv_len);
+                          int64_t Tk, int64_t Dh, double scale, int causal, const int32_t *kv_len,
+                          const int32_t *kv_start);
 
 /* rotary position embedding, GPT-NeoX rotate-half layout over the whole head dim
  * (family core/ops/rope.c): x (B, T, H, Dh), Dh even, position of token t = pos0 + t.

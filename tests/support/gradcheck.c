@@ -12,7 +12,9 @@
  * inputs' products and sums (relative ~1e-7 per term, growing with the reduction length); the
  * shapes used are small (reductions < 100 terms). bf16 stores 8 significant bits, so a bf16 output
  * carries a relative rounding error up to 2^-8 = 0.0039 on top of f32 accumulation; gradients
- * written to bf16 buffers that already hold g0 are rounded once more. */
+ * written to bf16 buffers that already hold g0 are rounded once more. The embedding's bf16
+ * backward adds repeated ids into the bf16 table gradient one by one (one rounding per
+ * occurrence), hence its wider atol. */
 static const qa_gc_tolerance tolerances[] = {
     /* op              dtype    fwd atol  fwd rtol  bwd atol  bwd rtol */
     /* second helper's families (conv1d, norm, softmax, attention, rope, pool): normalisations and
@@ -32,30 +34,30 @@ static const qa_gc_tolerance tolerances[] = {
     {"conv1d",        QA_F32,  1e-5,     1e-5,     1e-5,     1e-5},
     {"conv1d",        QA_BF16, 3e-2,     1e-2,     5e-2,     2e-2},
     {"matmul",        QA_F32,  1e-5,     1e-5,     1e-5,     1e-5},
-    {"matmul",        QA_BF16, 2e-2,     1e-2,     3e-2,     1e-2},
+    {"matmul",        QA_BF16, 1e-3,     1e-2,     1e-3,     1e-2},
     {"linear",        QA_F32,  1e-5,     1e-5,     1e-5,     1e-5},
-    {"linear",        QA_BF16, 2e-2,     1e-2,     3e-2,     1e-2},
+    {"linear",        QA_BF16, 1e-3,     1e-2,     1e-3,     1e-2},
     {"add",           QA_F32,  1e-6,     1e-6,     1e-5,     1e-6},
-    {"add",           QA_BF16, 1e-2,     8e-3,     2e-2,     8e-3},
+    {"add",           QA_BF16, 1e-3,     8e-3,     1e-3,     8e-3},
     {"mul",           QA_F32,  1e-6,     1e-6,     1e-5,     1e-6},
-    {"mul",           QA_BF16, 1e-2,     8e-3,     2e-2,     8e-3},
+    {"mul",           QA_BF16, 1e-3,     8e-3,     1e-3,     8e-3},
     {"scale",         QA_F32,  1e-6,     1e-6,     1e-6,     1e-6},
-    {"scale",         QA_BF16, 1e-2,     8e-3,     1e-2,     8e-3},
+    {"scale",         QA_BF16, 1e-3,     8e-3,     1e-3,     8e-3},
     {"gelu",          QA_F32,  1e-6,     1e-5,     1e-6,     1e-5},
-    {"gelu",          QA_BF16, 1e-2,     8e-3,     1e-2,     8e-3},
+    {"gelu",          QA_BF16, 1e-3,     8e-3,     1e-3,     8e-3},
     {"silu",          QA_F32,  1e-6,     1e-5,     1e-6,     1e-5},
-    {"silu",          QA_BF16, 1e-2,     8e-3,     1e-2,     8e-3},
+    {"silu",          QA_BF16, 1e-3,     8e-3,     1e-3,     8e-3},
     {"copy",          QA_F32,  0,        0,        1e-7,     1e-7},
-    {"copy",          QA_BF16, 0,        0,        1e-2,     8e-3},
+    {"copy",          QA_BF16, 0,        0,        1e-3,     8e-3},
     {"concat",        QA_F32,  0,        0,        1e-7,     1e-7},
-    {"concat",        QA_BF16, 0,        0,        1e-2,     8e-3},
+    {"concat",        QA_BF16, 0,        0,        1e-3,     8e-3},
     {"row_scatter",   QA_F32,  0,        0,        1e-7,     1e-7},
-    {"row_scatter",   QA_BF16, 0,        0,        1e-2,     8e-3},
+    {"row_scatter",   QA_BF16, 0,        0,        1e-3,     8e-3},
     {"embedding",     QA_F32,  0,        0,        1e-6,     1e-6},
-    {"embedding",     QA_BF16, 0,        0,        2e-2,     8e-3},
+    {"embedding",     QA_BF16, 0,        0,        1e-2,     8e-3},
     /* log-softmax of f32 logits: absolute error ~ ulp(log-sum-exp); softmax entries keep ~1e-6 relative */
     {"cross_entropy", QA_F32,  1e-6,     1e-5,     1e-7,     1e-5},
-    {"cross_entropy", QA_BF16, 1e-5,     1e-5,     1e-3,     8e-3},
+    {"cross_entropy", QA_BF16, 1e-5,     1e-5,     1e-6,     8e-3},
     /* composite: tests/unit/test_tape.c, a two-layer network checked against a double chain */
     {"two_layer_net", QA_F32,  1e-5,     1e-5,     1e-6,     1e-5},
     {NULL, QA_F32, 0, 0, 0, 0},

@@ -15,7 +15,8 @@
  *   static void ref_fwd(const void *p, double *const *in, double *out) {...}
  *   static void ref_bwd(const void *p, double *const *in, const double *dout, double **din) {...} // +=
  *   static qa_status eng(qa_ctx *ctx, const void *p, qa_tensor *out, qa_tensor *in) {...}
- *   qa_gc_spec s = {.op = "matmul", .n_in = 2, .in = {{2, {7, 9}}, {2, {9, 11}}}, .ref_fwd = ref_fwd,
+ *   qa_gc_spec s = {.op = "matmul", .n_in = 2, .in = {{.ndim = 2, .shape = {7, 9}}, {.ndim = 2, .shape = {9, 11}}},
+ *                   .out_ndim = 2, .out_shape = {7, 11}, .ref_fwd = ref_fwd,
  *                   .ref_bwd = ref_bwd, .eng = eng, .p = &params};
  *   qa_gradcheck(t, ctx, &s, QA_F32);
  */

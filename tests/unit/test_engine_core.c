@@ -6,6 +6,8 @@
 
 #include "core/arena.h"
 #include "core/ctx.h"
+#include "core/ops/activation.h"
+#include "core/ops/elementwise.h"
 #include "core/ops/matmul.h"
 #include "core/ops/ops.h"
 #include "core/tape.h"
@@ -55,6 +57,7 @@ static void test_tensor_views(qa_t *t)
     CHECK_STATUS(t, qa_tensor_view_slice(&s, &x, 2, 3, 2), QA_ERR_SHAPE);
     CHECK_STATUS(t, qa_tensor_init(&v, QA_F32, 5, (int64_t[]){1, 1, 1, 1, 1}, buf), QA_ERR_SHAPE);
     CHECK_STATUS(t, qa_tensor_init(&v, QA_F32, 1, (int64_t[]){0}, buf), QA_ERR_SHAPE);
+    CHECK_STATUS(t, qa_tensor_init(&v, QA_F32, 3, (int64_t[]){1 << 20, 1 << 20, 1 << 20}, buf), QA_ERR_SHAPE);
     /* bf16 rounding: nearest even */
     CHECK(t, qa_f32_from_bf16(qa_bf16_from_f32(1.0f)) == 1.0f);
     CHECK(t, qa_bf16_from_f32(1.00390625f) == 0x3f80); /* halfway -> even */
@@ -172,6 +175,61 @@ static void test_arena_too_small_in_op(qa_t *t)
     qa_ctx_free(ctx);
 }
 
+/* The step arena is sized from a measured forward: forward fits, the backward's temporary does not:
+ * the replay reports the op and the arena, and nothing crashes. */
+static void test_arena_too_small_in_backward(qa_t *t)
+{
+    size_t need = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        qa_ctx *ctx;
+        qa_ctx_config cfg = {.step_arena_bytes = pass ? need : (size_t)1 << 20};
+        CHECK_OK(t, qa_ctx_new(&ctx, &cfg));
+        if (!ctx) return;
+        qa_arena model;
+        CHECK_OK(t, qa_arena_init(&model, "model", 1 << 16, NULL));
+        qa_tensor x, y, z;
+        CHECK_OK(t, qa_tensor_alloc(&x, &model, QA_F32, 2, (int64_t[]){31, 17}, true));
+        qa_tensor_zero_grad(&x);
+        memset(x.data, 0, 31 * 17 * 4);
+        CHECK_OK(t, qa_gelu(ctx, &y, &x));
+        CHECK_OK(t, qa_scale(ctx, &z, &y, 2.f));
+        qa_tensor_set(&z, 0, 1.0, true);
+        if (pass == 0) {
+            need = ctx->step.high;
+            CHECK_OK(t, qa_tape_replay(ctx));
+        } else {
+            CHECK_STATUS(t, qa_tape_replay(ctx), QA_ERR_NOMEM);
+            CHECK_MSG(t, strstr(qa_error_message(), "backward of gelu") && strstr(qa_error_message(), "step arena too small"),
+                      "message: %s", qa_error_message());
+        }
+        qa_arena_deinit(&model);
+        qa_ctx_free(ctx);
+    }
+}
+
+static void test_backward_bad_loss(qa_t *t)
+{
+    qa_ctx *ctx;
+    CHECK_OK(t, qa_ctx_new(&ctx, NULL));
+    if (!ctx) return;
+    qa_tensor x, y;
+    CHECK_OK(t, qa_tensor_alloc(&x, &ctx->step, QA_F32, 1, (int64_t[]){3}, true));
+    CHECK_OK(t, qa_scale(ctx, &y, &x, 2.f));
+    CHECK_STATUS(t, qa_tape_backward(ctx, &y), QA_ERR_STATE); /* 3 elements: not a loss */
+    CHECK(t, strstr(qa_error_message(), "one-element") != NULL);
+    CHECK_STATUS(t, qa_tape_backward(ctx, NULL), QA_ERR_STATE);
+    /* a tape is replayed once */
+    qa_tensor l;
+    CHECK_OK(t, qa_tensor_alloc(&l, &ctx->step, QA_F32, 0, NULL, true));
+    CHECK_OK(t, qa_tape_backward(ctx, &l));
+    CHECK_STATUS(t, qa_tape_backward(ctx, &l), QA_ERR_STATE);
+    CHECK(t, strstr(qa_error_message(), "already ran") != NULL);
+    CHECK_STATUS(t, qa_tape_replay(ctx), QA_ERR_STATE);
+    qa_ctx_step_begin(ctx);
+    CHECK_OK(t, qa_tape_replay(ctx));
+    qa_ctx_free(ctx);
+}
+
 /* The harness must be able to fail: a reference backward that is off by a factor fails step 1. */
 static void wrong_fwd(const void *p, double *const *in, double *out)
 {
@@ -191,7 +249,7 @@ static void test_harness_can_fail(qa_t *t)
     qa_ctx *ctx;
     CHECK_OK(t, qa_ctx_new(&ctx, NULL));
     if (!ctx) return;
-    qa_gc_spec s = {.op = "matmul", .n_in = 2, .in = {{2, {3, 5}}, {2, {5, 4}}}, .out_ndim = 2, .out_shape = {3, 4},
+    qa_gc_spec s = {.op = "matmul", .n_in = 2, .in = {{.ndim = 2, .shape = {3, 5}}, {.ndim = 2, .shape = {5, 4}}}, .out_ndim = 2, .out_shape = {3, 4},
                     .ref_fwd = wrong_fwd, .ref_bwd = wrong_bwd, .eng = mm_eng};
     qa_t inner = {"inner", 0, 0, 0};
     qa_gradcheck(&inner, ctx, &s, QA_F32);
@@ -209,6 +267,8 @@ int main(int argc, char **argv)
         {"nograd_and_accumulate", test_nograd_and_accumulate},
         {"steady_state", test_steady_state},
         {"arena_too_small_in_op", test_arena_too_small_in_op},
+        {"arena_too_small_in_backward", test_arena_too_small_in_backward},
+        {"backward_bad_loss", test_backward_bad_loss},
         {"harness_can_fail", test_harness_can_fail},
         {0},
     };

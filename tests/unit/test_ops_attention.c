@@ -19,13 +19,13 @@ static void at_fwd(const void *pp, double *const *in, double *out)
 {
     const at_p *p = pp;
     qa_ref_attention_fwd(out, in[0], in[1], in[2], p->B, p->H, p->Tq, p->Tk, p->Dh, p->o.scale, p->o.causal,
-                         p->o.kv_len);
+                         p->o.kv_len, p->o.kv_start);
 }
 static void at_bwd(const void *pp, double *const *in, const double *dout, double **din)
 {
     const at_p *p = pp;
     qa_ref_attention_bwd(din[0], din[1], din[2], dout, in[0], in[1], in[2], p->B, p->H, p->Tq, p->Tk, p->Dh,
-                         p->o.scale, p->o.causal, p->o.kv_len);
+                         p->o.scale, p->o.causal, p->o.kv_len, p->o.kv_start);
 }
 static qa_status at_eng(qa_ctx *ctx, const void *pp, qa_tensor *out, qa_tensor *in)
 {
@@ -66,6 +66,11 @@ static void test_plain_and_causal(qa_t *t)
     check(t, ctx, &c, 2);
     at_p r = {1, 3, 5, 11, 7, {.scale = 0.3, .causal = true, .recompute_probs = true}}; /* Tq < Tk */
     check(t, ctx, &r, 3);
+    /* several query blocks per batch row, the last one shorter, saved and recomputed P */
+    at_p bl = {2, 2, 11, 11, 5, {.scale = 0.45, .causal = true, .block_rows = 4}};
+    check(t, ctx, &bl, 7);
+    bl.o.recompute_probs = true;
+    check(t, ctx, &bl, 8);
     qa_ctx_free(ctx);
 }
 
@@ -78,9 +83,20 @@ static void test_key_padding(qa_t *t)
     check(t, ctx, &a, 4);
     a.o.recompute_probs = true;
     check(t, ctx, &a, 5);
+    a.o.block_rows = 5; /* 13 rows: blocks of 5, 5, 3 */
+    check(t, ctx, &a, 9);
     static const int32_t kvl2[2] = {9, 4};
     at_p c = {2, 2, 6, 9, 3, {.scale = 0.5, .causal = true, .kv_len = kvl2}};
     check(t, ctx, &c, 6);
+    /* left padding (Qwen's batched evaluation): keys before kv_start hidden; under the causal mask
+     * the first queries of row 1 see no key and must output zeros */
+    static const int32_t kvs3[2] = {0, 3}, kvl3[2] = {7, 7};
+    at_p l = {2, 2, 7, 7, 3, {.scale = 0.5, .causal = true, .kv_start = kvs3}};
+    check(t, ctx, &l, 10);
+    l.o.kv_len = kvl3;
+    l.o.recompute_probs = true;
+    l.o.block_rows = 3;
+    check(t, ctx, &l, 11);
     qa_ctx_free(ctx);
 }
 
@@ -106,7 +122,7 @@ static void test_fused_views(qa_t *t)
         for (int64_t i = 0; i < B * T * H * Dh; i++) qa_tensor_set(&c[j], i, qa_tensor_get(&v[j], i, false), false);
     }
     static const int32_t kvl[2] = {11, 6};
-    qa_attention_opts o = {.scale = 0.4, .kv_len = kvl};
+    qa_attention_opts o = {.scale = 0.4, .kv_len = kvl, .block_rows = 4};
     CHECK_OK(t, qa_attention(ctx, &y1, &v[0], &v[1], &v[2], &o));
     CHECK_OK(t, qa_attention(ctx, &y2, &c[0], &c[1], &c[2], &o));
     if (!y1.grad || !y2.grad) return;
@@ -147,7 +163,12 @@ static void test_bad_input(qa_t *t)
     o.kv_len = zero;
     CHECK_STATUS(t, qa_attention(ctx, &y, &q, &q, &q, &o), QA_ERR_ARG);
     CHECK(t, strstr(qa_error_message(), "kv_len[1]") != NULL);
+    static const int32_t st[2] = {0, 4};
     o.kv_len = NULL;
+    o.kv_start = st; /* start must be below the valid length */
+    CHECK_STATUS(t, qa_attention(ctx, &y, &q, &q, &q, &o), QA_ERR_ARG);
+    CHECK(t, strstr(qa_error_message(), "kv_start[1]") != NULL);
+    o.kv_start = NULL;
     o.scale = 0;
     CHECK_STATUS(t, qa_attention(ctx, &y, &q, &q, &q, &o), QA_ERR_ARG);
     CHECK_STATUS(t, qa_attention(ctx, &y, &q, &q, &q, NULL), QA_ERR_ARG);

@@ -72,10 +72,77 @@ static void run_binary_family(qa_t *t, int op)
     check_bin(t, ctx, op, 2, (int64_t[]){9, 13}, 1, (int64_t[]){13}, 1);         /* bias first */
     check_bin(t, ctx, op, 3, (int64_t[]){3, 5, 7}, 3, (int64_t[]){3, 1, 7}, 0);  /* middle dim */
     check_bin(t, ctx, op, 4, (int64_t[]){2, 3, 5, 7}, 4, (int64_t[]){1, 3, 1, 1}, 1);
+    check_bin(t, ctx, op, 3, (int64_t[]){1, 9, 13}, 1, (int64_t[]){13}, 0);        /* leading 1 in full */
+    check_bin(t, ctx, op, 2, (int64_t[]){9, 13}, 2, (int64_t[]){1, 1}, 1);         /* scalar-like */
     qa_ctx_free(ctx);
 }
 static void test_add(qa_t *t) { run_binary_family(t, 0); }
 static void test_mul(qa_t *t) { run_binary_family(t, 1); }
+
+/* A seeded sweep: random ranks, sizes (including 1), broadcast masks, dropped leading dims and
+ * operand order, for add and mul. */
+static void test_broadcast_sweep(qa_t *t)
+{
+    qa_ctx *ctx = new_ctx(t);
+    if (!ctx) return;
+    uint64_t rng = 77;
+    for (int i = 0; i < 40; i++) {
+        int nd = 1 + (int)(qa_gc_uniform(&rng) * 4);
+        int64_t full[4], b[4];
+        for (int d = 0; d < nd; d++) full[d] = 1 + (int64_t)(qa_gc_uniform(&rng) * 6);
+        int bnd = nd - (int)(qa_gc_uniform(&rng) * nd); /* 1..nd trailing dims */
+        for (int d = 0; d < bnd; d++) b[d] = qa_gc_uniform(&rng) < 0.5 ? 1 : full[nd - bnd + d];
+        int op = qa_gc_uniform(&rng) < 0.5, swap = qa_gc_uniform(&rng) < 0.5;
+        int before = t->failures;
+        check_bin(t, ctx, op, nd, full, bnd, b, swap);
+        CHECK_MSG(t, t->failures == before, "sweep case %d: %s full (%lld %lld %lld %lld) rank %d, b (%lld %lld %lld %lld) rank %d, swap %d",
+                  i, op ? "mul" : "add", (long long)full[0], (long long)(nd > 1 ? full[1] : 0), (long long)(nd > 2 ? full[2] : 0),
+                  (long long)(nd > 3 ? full[3] : 0), nd, (long long)b[0], (long long)(bnd > 1 ? b[1] : 0),
+                  (long long)(bnd > 2 ? b[2] : 0), (long long)(bnd > 3 ? b[3] : 0), bnd, swap);
+    }
+    qa_ctx_free(ctx);
+}
+
+/* strided operands: y (5, 7) = op(transpose(a (7, 5)), b (7)); the backward must land in a's layout */
+static void st_fwd(const void *pp, double *const *in, double *out)
+{
+    const bin_p *p = pp;
+    for (int r = 0; r < 5; r++)
+        for (int c = 0; c < 7; c++) {
+            double a = in[0][c * 5 + r], b = in[1][c];
+            out[r * 7 + c] = p->op ? a * b : a + b;
+        }
+}
+static void st_bwd(const void *pp, double *const *in, const double *dout, double **din)
+{
+    const bin_p *p = pp;
+    for (int r = 0; r < 5; r++)
+        for (int c = 0; c < 7; c++) {
+            double g = dout[r * 7 + c], a = in[0][c * 5 + r], b = in[1][c];
+            din[0][c * 5 + r] += p->op ? g * b : g;
+            din[1][c] += p->op ? g * a : g;
+        }
+}
+static qa_status st_eng(qa_ctx *ctx, const void *pp, qa_tensor *out, qa_tensor *in)
+{
+    const bin_p *p = pp;
+    qa_tensor at;
+    qa_tensor_view_transpose(&at, &in[0], 0, 1);
+    return p->op ? qa_mul(ctx, out, &at, &in[1]) : qa_add(ctx, out, &at, &in[1]);
+}
+static void test_strided_operands(qa_t *t)
+{
+    qa_ctx *ctx = new_ctx(t);
+    if (!ctx) return;
+    for (int op = 0; op < 2; op++) {
+        bin_p p = {.op = op};
+        qa_gc_spec s = {.op = op ? "mul" : "add", .n_in = 2, .in = {{.ndim = 2, .shape = {7, 5}}, {.ndim = 1, .shape = {7}}}, .out_ndim = 2,
+                        .out_shape = {5, 7}, .p = &p, .ref_fwd = st_fwd, .ref_bwd = st_bwd, .eng = st_eng};
+        qa_gradcheck(t, ctx, &s, QA_F32);
+        qa_gradcheck(t, ctx, &s, QA_BF16);
+    }
+    qa_ctx_free(ctx);
+}
 
 /* ---- scale ---- */
 static void sc_fwd(const void *pp, double *const *in, double *out)
@@ -94,7 +161,7 @@ static void test_scale(qa_t *t)
 {
     qa_ctx *ctx = new_ctx(t);
     if (!ctx) return;
-    qa_gc_spec s = {.op = "scale", .n_in = 1, .in = {{2, {5, 7}}}, .out_ndim = 2, .out_shape = {5, 7},
+    qa_gc_spec s = {.op = "scale", .n_in = 1, .in = {{.ndim = 2, .shape = {5, 7}}}, .out_ndim = 2, .out_shape = {5, 7},
                     .ref_fwd = sc_fwd, .ref_bwd = sc_bwd, .eng = sc_eng};
     qa_gradcheck(t, ctx, &s, QA_F32);
     qa_gradcheck(t, ctx, &s, QA_BF16);
@@ -140,7 +207,7 @@ static qa_status act_eng(qa_ctx *ctx, const void *pp, qa_tensor *out, qa_tensor 
 static void check_act(qa_t *t, qa_ctx *ctx, int silu, int transposed)
 {
     act_p p = {silu, transposed, 9, 13};
-    qa_gc_spec s = {.op = silu ? "silu" : "gelu", .n_in = 1, .in = {{2, {9, 13}, .lo = -4, .hi = 4}}, .out_ndim = 2,
+    qa_gc_spec s = {.op = silu ? "silu" : "gelu", .n_in = 1, .in = {{.ndim = 2, .shape = {9, 13}, .lo = -4, .hi = 4}}, .out_ndim = 2,
                     .p = &p, .ref_fwd = act_fwd, .ref_bwd = act_bwd, .eng = act_eng};
     s.out_shape[0] = transposed ? 13 : 9;
     s.out_shape[1] = transposed ? 9 : 13;
@@ -184,7 +251,8 @@ static void test_bad_input(qa_t *t)
 int main(int argc, char **argv)
 {
     static const qa_test_case cases[] = {
-        {"add", test_add},   {"mul", test_mul},   {"scale", test_scale},         {"gelu", test_gelu},
+        {"add", test_add},   {"mul", test_mul}, {"broadcast_sweep", test_broadcast_sweep},
+        {"strided_operands", test_strided_operands},   {"scale", test_scale},         {"gelu", test_gelu},
         {"silu", test_silu}, {"bad_input", test_bad_input}, {0},
     };
     return qa_test_main(argc, argv, cases);

@@ -144,6 +144,28 @@ static void test_linear(qa_t *t)
     qa_ctx_free(ctx);
 }
 
+/* A seeded sweep over random odd sizes, ranks, transpose flags and shared-b batching. */
+static void test_matmul_random_sweep(qa_t *t)
+{
+    qa_ctx *ctx = new_ctx(t);
+    if (!ctx) return;
+    uint64_t rng = 2024;
+    for (int i = 0; i < 40; i++) {
+        int nd = 2 + (int)(qa_gc_uniform(&rng) * 3); /* 2..4 */
+        int flags = (int)(qa_gc_uniform(&rng) * 4);
+        int shared = nd > 2 && qa_gc_uniform(&rng) < 0.3;
+        if (shared && (flags & QA_TRANS_A)) flags &= ~QA_TRANS_A; /* rows of a transposed a cannot merge */
+        int64_t d[5];
+        for (int j = 0; j < 5; j++) d[j] = 1 + (int64_t)(qa_gc_uniform(&rng) * 12);
+        int before = t->failures;
+        check_mm(t, ctx, nd == 4 ? d[3] : 1, nd >= 3 ? d[4] : 1, d[0], d[1], d[2], flags, shared, nd);
+        CHECK_MSG(t, t->failures == before, "sweep case %d: rank %d flags %d shared %d batch (%lld, %lld) M %lld K %lld N %lld", i, nd,
+                  flags, shared, (long long)(nd == 4 ? d[3] : 1), (long long)(nd >= 3 ? d[4] : 1), (long long)d[0],
+                  (long long)d[1], (long long)d[2]);
+    }
+    qa_ctx_free(ctx);
+}
+
 static void test_matmul_bad_input(qa_t *t)
 {
     qa_ctx *ctx = new_ctx(t);
@@ -165,7 +187,7 @@ int main(int argc, char **argv)
     static const qa_test_case cases[] = {
         {"matmul_2d", test_matmul_2d},         {"matmul_batched", test_matmul_batched},
         {"matmul_shared_b", test_matmul_shared_b}, {"linear", test_linear},
-        {"matmul_bad_input", test_matmul_bad_input}, {0},
+        {"matmul_random_sweep", test_matmul_random_sweep}, {"matmul_bad_input", test_matmul_bad_input}, {0},
     };
     return qa_test_main(argc, argv, cases);
 }

@@ -167,31 +167,32 @@ static void test_softmax(qa_t *t)
 }
 
 /* ---- attention ---- */
-typedef struct { int64_t B, H, Tq, Tk, Dh; double scale; int causal; const int32_t *kvl; } at_p;
+typedef struct { int64_t B, H, Tq, Tk, Dh; double scale; int causal; const int32_t *kvl, *kvs; } at_p;
 static void at_fwd(const fd_op *op, double *y)
 {
     const at_p *a = op->p;
     qa_ref_attention_fwd(y, op->in[0], op->in[1], op->in[2], a->B, a->H, a->Tq, a->Tk, a->Dh, a->scale,
-                         a->causal, a->kvl);
+                         a->causal, a->kvl, a->kvs);
 }
 static void test_attention(qa_t *t)
 {
     uint64_t s = 14;
-    static const int32_t kvl[2] = {5, 3};
+    static const int32_t kvl[2] = {5, 3}, kvs[2] = {0, 2};
     at_p cases[] = {
-        {2, 3, 7, 7, 5, 0.4472135955, 0, NULL}, /* plain */
-        {2, 2, 7, 7, 4, 0.5, 1, NULL},          /* causal */
-        {2, 2, 6, 6, 3, 0.7, 0, kvl},           /* key padding (Whisper) */
-        {2, 1, 3, 6, 4, 0.5, 1, kvl},           /* causal with Tq < Tk, plus padding */
+        {2, 3, 7, 7, 5, 0.4472135955, 0, NULL, NULL}, /* plain */
+        {2, 2, 7, 7, 4, 0.5, 1, NULL, NULL},    /* causal */
+        {2, 2, 6, 6, 3, 0.7, 0, kvl, NULL},     /* key padding (Whisper) */
+        {2, 1, 3, 6, 4, 0.5, 1, kvl, NULL},     /* causal with Tq < Tk, plus padding */
+        {2, 2, 6, 6, 3, 0.6, 1, NULL, kvs},     /* left padding, causal: empty query rows */
     };
-    for (int c = 0; c < 4; c++) {
+    for (int c = 0; c < 5; c++) {
         at_p *a = &cases[c];
         fd_op op = {at_fwd, {0}, {a->B * a->Tq * a->H * a->Dh, a->B * a->Tk * a->H * a->Dh,
                                   a->B * a->Tk * a->H * a->Dh}, 3, a->B * a->Tq * a->H * a->Dh, a};
         for (int k = 0; k < 3; k++) op.in[k] = rand_arr(op.in_n[k], &s, 0);
         double *g = rand_arr(op.y_n, &s, 0), *gr[4] = {zeros(op.in_n[0]), zeros(op.in_n[1]), zeros(op.in_n[2]), 0};
         qa_ref_attention_bwd(gr[0], gr[1], gr[2], g, op.in[0], op.in[1], op.in[2], a->B, a->H, a->Tq,
-                             a->Tk, a->Dh, a->scale, a->causal, a->kvl);
+                             a->Tk, a->Dh, a->scale, a->causal, a->kvl, a->kvs);
         double e = fd_check(&op, g, gr);
         CHECK_MSG(t, e < FD_TOL, "attention case %d: fd rel err %g", c, e);
         if (a->kvl) { /* masked keys get no gradient and do not move the output */

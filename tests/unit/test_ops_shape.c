@@ -37,7 +37,7 @@ static void test_copy(qa_t *t)
 {
     qa_ctx *ctx = new_ctx(t);
     if (!ctx) return;
-    qa_gc_spec s = {.op = "copy", .n_in = 1, .in = {{2, {7, 5}}}, .out_ndim = 2, .out_shape = {5, 7},
+    qa_gc_spec s = {.op = "copy", .n_in = 1, .in = {{.ndim = 2, .shape = {7, 5}}}, .out_ndim = 2, .out_shape = {5, 7},
                     .ref_fwd = cp_fwd, .ref_bwd = cp_bwd, .eng = cp_eng};
     qa_gradcheck(t, ctx, &s, QA_F32);
     qa_gradcheck(t, ctx, &s, QA_BF16);
@@ -128,7 +128,7 @@ static void test_row_scatter(qa_t *t)
 {
     qa_ctx *ctx = new_ctx(t);
     if (!ctx) return;
-    qa_gc_spec s = {.op = "row_scatter", .n_in = 2, .in = {{3, {2, 11, 5}}, {3, {2, 4, 5}}}, .out_ndim = 3,
+    qa_gc_spec s = {.op = "row_scatter", .n_in = 2, .in = {{.ndim = 3, .shape = {2, 11, 5}}, {.ndim = 3, .shape = {2, 4, 5}}}, .out_ndim = 3,
                     .out_shape = {2, 11, 5}, .ref_fwd = rs_fwd, .ref_bwd = rs_bwd, .eng = rs_eng};
     qa_gradcheck(t, ctx, &s, QA_F32);
     qa_gradcheck(t, ctx, &s, QA_BF16);
@@ -180,7 +180,7 @@ static void test_views(qa_t *t)
 {
     qa_ctx *ctx = new_ctx(t);
     if (!ctx) return;
-    qa_gc_spec s = {.op = "gelu", .n_in = 1, .in = {{2, {6, 7}}}, .out_ndim = 3, .out_shape = {4, 2, 3},
+    qa_gc_spec s = {.op = "gelu", .n_in = 1, .in = {{.ndim = 2, .shape = {6, 7}}}, .out_ndim = 3, .out_shape = {4, 2, 3},
                     .ref_fwd = vw_fwd, .ref_bwd = vw_bwd, .eng = vw_eng};
     qa_gradcheck(t, ctx, &s, QA_F32);
     qa_gradcheck(t, ctx, &s, QA_BF16);
@@ -209,11 +209,39 @@ static void test_argmax(qa_t *t)
     qa_ctx_free(ctx);
 }
 
+static void test_bad_input(qa_t *t)
+{
+    qa_ctx *ctx = new_ctx(t);
+    if (!ctx) return;
+    qa_tensor a, b, c, ids, y;
+    CHECK_OK(t, qa_tensor_alloc(&a, &ctx->step, QA_F32, 2, (int64_t[]){3, 4}, false));
+    CHECK_OK(t, qa_tensor_alloc(&b, &ctx->step, QA_F32, 2, (int64_t[]){3, 5}, false));
+    CHECK_OK(t, qa_tensor_alloc(&c, &ctx->step, QA_BF16, 2, (int64_t[]){3, 4}, false));
+    CHECK_OK(t, qa_tensor_alloc(&ids, &ctx->step, QA_I32, 2, (int64_t[]){3, 4}, false));
+    qa_tensor ab[2] = {a, b}, ac[2] = {a, c}, many[5] = {a, a, a, a, a};
+    CHECK_STATUS(t, qa_concat(ctx, &y, 2, ab, 0), QA_ERR_SHAPE);  /* differ outside dim 0 */
+    CHECK(t, strstr(qa_error_message(), "outside the concat dim") != NULL);
+    CHECK_OK(t, qa_concat(ctx, &y, 2, ab, 1));                     /* (3, 9) */
+    CHECK(t, y.shape[1] == 9);
+    CHECK_STATUS(t, qa_concat(ctx, &y, 2, ac, 0), QA_ERR_DTYPE);
+    CHECK_STATUS(t, qa_concat(ctx, &y, 5, many, 0), QA_ERR_ARG);
+    CHECK_STATUS(t, qa_concat(ctx, &y, 2, ab, 3), QA_ERR_SHAPE);
+    CHECK_STATUS(t, qa_copy(ctx, &y, &a, QA_I32), QA_ERR_DTYPE);
+    CHECK_STATUS(t, qa_copy(ctx, &y, &ids, QA_F32), QA_ERR_DTYPE);
+    CHECK_STATUS(t, qa_reshape(ctx, &y, &a, 2, (int64_t[]){5, 3}), QA_ERR_SHAPE);
+    CHECK_STATUS(t, qa_transpose(ctx, &y, &a, 0, 2), QA_ERR_SHAPE);
+    CHECK_STATUS(t, qa_slice(ctx, &y, &a, 1, 2, 3), QA_ERR_SHAPE);
+    CHECK_STATUS(t, qa_argmax(ctx, &y, &ids), QA_ERR_DTYPE);
+    CHECK_STATUS(t, qa_row_scatter(ctx, &y, &a, &c, (int64_t[]){0}), QA_ERR_DTYPE);
+    CHECK_STATUS(t, qa_row_scatter(ctx, &y, &a, &a, NULL), QA_ERR_ARG);
+    qa_ctx_free(ctx);
+}
+
 int main(int argc, char **argv)
 {
     static const qa_test_case cases[] = {
         {"copy", test_copy},   {"concat", test_concat}, {"row_scatter", test_row_scatter},
-        {"views", test_views}, {"argmax", test_argmax}, {0},
+        {"views", test_views}, {"argmax", test_argmax}, {"bad_input", test_bad_input}, {0},
     };
     return qa_test_main(argc, argv, cases);
 }
