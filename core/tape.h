@@ -6,7 +6,7 @@
  * pointing at data and gradient memory), scalar arguments, and pointers to state it saved in the
  * step arena. qa_tape_backward seeds d(loss) += 1 and replays the entries in reverse; every backward
  * ADDS (+=) into the gradients of inputs that require them, so fan-out accumulates and so do
- * several backward calls (gradient accumulation). Nothing is zeroed unless asked
+ * several forward + backward passes (gradient accumulation). Nothing is zeroed unless asked
  * (qa_tensor_zero_grad, or fresh op outputs, whose gradients start at zero).
  *
  *   qa_nograd_begin(ctx);  ...frozen or eval ops: no entries, outputs need no gradient...  qa_nograd_end(ctx);

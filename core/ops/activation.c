@@ -2,10 +2,12 @@
 #include "core/ops/activation.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "core/ops/common.h"
 
-static qa_status act_forward(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, int op, dnnl_alg_kind_t alg, float alpha)
+static qa_status act_forward_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, int op, dnnl_alg_kind_t alg,
+                                 float alpha)
 {
     const char *name = qa_op_table[op].name;
     qa_status s = qa_tensor_check(x, name, "x", 1, 4, QA_DT_FLOAT);
@@ -24,6 +26,17 @@ static qa_status act_forward(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, int 
         e->farg[0] = alpha;
     }
     return QA_OK;
+}
+
+/* the output is built aside and stored last, so y may alias x (h = gelu(h)) */
+static qa_status act_forward(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, int op, dnnl_alg_kind_t alg, float alpha)
+{
+    if (!y) return qa_error(QA_ERR_ARG, "%s: no output tensor given", qa_op_table[op].name);
+    qa_tensor out;
+    memset(&out, 0, sizeof out);
+    qa_status s = act_forward_impl(ctx, &out, x, op, alg, alpha);
+    if (!s) *y = out;
+    return s;
 }
 
 static qa_status act_backward(qa_ctx *ctx, const qa_tape_entry *e)

@@ -32,8 +32,8 @@ static qa_status bcast_roles(const char *op, const qa_tensor *a, const qa_tensor
     return qa_op_shape_error(op, "shapes do not broadcast (one operand's dims must each be equal or 1):", a, b);
 }
 
-static qa_status binary_forward(qa_ctx *ctx, qa_tensor *y, const qa_tensor *a, const qa_tensor *b, int op,
-                                dnnl_alg_kind_t alg)
+static qa_status binary_forward_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *a, const qa_tensor *b, int op,
+                                     dnnl_alg_kind_t alg)
 {
     const qa_tensor *full, *small;
     qa_tensor sx;
@@ -57,6 +57,18 @@ static qa_status binary_forward(qa_ctx *ctx, qa_tensor *y, const qa_tensor *a, c
         e->in[1] = *b;
     }
     return QA_OK;
+}
+
+/* the output is built aside and stored last, so y may alias an input (x = x + b) */
+static qa_status binary_forward(qa_ctx *ctx, qa_tensor *y, const qa_tensor *a, const qa_tensor *b, int op,
+                                dnnl_alg_kind_t alg)
+{
+    if (!y) return qa_error(QA_ERR_ARG, "%s: no output tensor given", qa_op_table[op].name);
+    qa_tensor out;
+    memset(&out, 0, sizeof out);
+    qa_status s = binary_forward_impl(ctx, &out, a, b, op, alg);
+    if (!s) *y = out;
+    return s;
 }
 
 qa_status qa_add(qa_ctx *ctx, qa_tensor *y, const qa_tensor *a, const qa_tensor *b)
@@ -192,7 +204,7 @@ qa_status qa_mul_backward(qa_ctx *ctx, const qa_tape_entry *e)
     return s;
 }
 
-qa_status qa_scale(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, float alpha)
+static qa_status scale_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, float alpha)
 {
     qa_status s = qa_tensor_check(x, "scale", "x", 0, 4, QA_DT_FLOAT);
     if (s) return s;
@@ -207,6 +219,17 @@ qa_status qa_scale(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, float alpha)
         e->farg[0] = alpha;
     }
     return QA_OK;
+}
+
+qa_status qa_scale(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, float alpha)
+{
+    /* the output is built aside and stored last, so y may alias an input (h = gelu(h)) */
+    if (!y) return qa_error(QA_ERR_ARG, "scale: no output tensor given");
+    qa_tensor out;
+    memset(&out, 0, sizeof out);
+    qa_status s = scale_impl(ctx, &out, x, alpha);
+    if (!s) *y = out;
+    return s;
 }
 
 qa_status qa_scale_backward(qa_ctx *ctx, const qa_tape_entry *e)

@@ -10,7 +10,7 @@ static int64_t id_at(const qa_tensor *ids, int64_t i)
     return (int64_t)qa_tensor_get(ids, i, false);
 }
 
-qa_status qa_embedding(qa_ctx *ctx, qa_tensor *y, const qa_tensor *table, const qa_tensor *ids)
+static qa_status embedding_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *table, const qa_tensor *ids)
 {
     qa_status s = qa_tensor_check(table, "embedding", "table", 2, 2, QA_DT_FLOAT);
     if (!s) s = qa_tensor_check(ids, "embedding", "ids", 0, 3, QA_DT_INT);
@@ -39,6 +39,17 @@ qa_status qa_embedding(qa_ctx *ctx, qa_tensor *y, const qa_tensor *table, const 
         e->in[1] = *ids;
     }
     return QA_OK;
+}
+
+qa_status qa_embedding(qa_ctx *ctx, qa_tensor *y, const qa_tensor *table, const qa_tensor *ids)
+{
+    /* the output is built aside and stored last, so y may alias an input (h = gelu(h)) */
+    if (!y) return qa_error(QA_ERR_ARG, "embedding: no output tensor given");
+    qa_tensor out;
+    memset(&out, 0, sizeof out);
+    qa_status s = embedding_impl(ctx, &out, table, ids);
+    if (!s) *y = out;
+    return s;
 }
 
 qa_status qa_embedding_backward(qa_ctx *ctx, const qa_tape_entry *e)

@@ -46,7 +46,7 @@ static qa_status rows_view(qa_tensor *out, const qa_tensor *x, int64_t T, int64_
     return QA_OK;
 }
 
-qa_status qa_cross_entropy(qa_ctx *ctx, qa_tensor *loss, const qa_tensor *logits, const qa_tensor *labels,
+static qa_status cross_entropy_impl(qa_ctx *ctx, qa_tensor *loss, const qa_tensor *logits, const qa_tensor *labels,
                            int64_t ignore_index)
 {
     qa_status s = qa_tensor_check(logits, "cross_entropy", "logits", 1, 4, QA_DT_FLOAT);
@@ -88,6 +88,18 @@ qa_status qa_cross_entropy(qa_ctx *ctx, qa_tensor *loss, const qa_tensor *logits
         e->iarg[1] = kept;
     }
     return QA_OK;
+}
+
+qa_status qa_cross_entropy(qa_ctx *ctx, qa_tensor *loss, const qa_tensor *logits, const qa_tensor *labels,
+                           int64_t ignore_index)
+{
+    /* the output is built aside and stored last, so loss may alias an input (h = gelu(h)) */
+    if (!loss) return qa_error(QA_ERR_ARG, "cross_entropy: no output tensor given");
+    qa_tensor out;
+    memset(&out, 0, sizeof out);
+    qa_status s = cross_entropy_impl(ctx, &out, logits, labels, ignore_index);
+    if (!s) *loss = out;
+    return s;
 }
 
 /* dst (+)= sign * exp(src0 + src1): binary add with exp, optional negation and (accumulate) sum

@@ -116,7 +116,7 @@ static qa_status matmul_check(const qa_tensor *a, const qa_tensor *b, int flags,
     return QA_OK;
 }
 
-qa_status qa_matmul(qa_ctx *ctx, qa_tensor *y, const qa_tensor *a, const qa_tensor *b, int flags)
+static qa_status matmul_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *a, const qa_tensor *b, int flags)
 {
     int64_t ys[QA_MAX_DIMS];
     qa_status s = matmul_check(a, b, flags, ys);
@@ -134,6 +134,17 @@ qa_status qa_matmul(qa_ctx *ctx, qa_tensor *y, const qa_tensor *a, const qa_tens
         e->iarg[0] = flags;
     }
     return QA_OK;
+}
+
+qa_status qa_matmul(qa_ctx *ctx, qa_tensor *y, const qa_tensor *a, const qa_tensor *b, int flags)
+{
+    /* the output is built aside and stored last, so y may alias an input (h = gelu(h)) */
+    if (!y) return qa_error(QA_ERR_ARG, "matmul: no output tensor given");
+    qa_tensor out;
+    memset(&out, 0, sizeof out);
+    qa_status s = matmul_impl(ctx, &out, a, b, flags);
+    if (!s) *y = out;
+    return s;
 }
 
 qa_status qa_matmul_backward(qa_ctx *ctx, const qa_tape_entry *e)
@@ -159,7 +170,7 @@ qa_status qa_matmul_backward(qa_ctx *ctx, const qa_tape_entry *e)
     return QA_OK;
 }
 
-qa_status qa_linear(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *w, const qa_tensor *bias)
+static qa_status linear_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *w, const qa_tensor *bias)
 {
     qa_status s = qa_tensor_check(x, "linear", "input x", 1, 4, QA_DT_FLOAT);
     if (!s) s = qa_tensor_check(w, "linear", "weight w", 2, 2, QA_DT_FLOAT);
@@ -201,6 +212,17 @@ qa_status qa_linear(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tens
         if (bias) e->in[2] = *bias;
     }
     return QA_OK;
+}
+
+qa_status qa_linear(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *w, const qa_tensor *bias)
+{
+    /* the output is built aside and stored last, so y may alias an input (h = gelu(h)) */
+    if (!y) return qa_error(QA_ERR_ARG, "linear: no output tensor given");
+    qa_tensor out;
+    memset(&out, 0, sizeof out);
+    qa_status s = linear_impl(ctx, &out, x, w, bias);
+    if (!s) *y = out;
+    return s;
 }
 
 qa_status qa_linear_backward(qa_ctx *ctx, const qa_tape_entry *e)

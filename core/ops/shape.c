@@ -23,7 +23,7 @@ qa_status qa_slice(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, int dim, int64
     return s ? s : qa_tensor_view_slice(y, x, dim, start, len);
 }
 
-qa_status qa_copy(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, qa_dtype dtype)
+static qa_status copy_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, qa_dtype dtype)
 {
     qa_status s = qa_tensor_check(x, "copy", "x", 0, 4, QA_DT_FLOAT);
     if (s) return s;
@@ -39,6 +39,17 @@ qa_status qa_copy(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, qa_dtype dtype)
     return QA_OK;
 }
 
+qa_status qa_copy(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, qa_dtype dtype)
+{
+    /* the output is built aside and stored last, so y may alias an input (h = gelu(h)) */
+    if (!y) return qa_error(QA_ERR_ARG, "copy: no output tensor given");
+    qa_tensor out;
+    memset(&out, 0, sizeof out);
+    qa_status s = copy_impl(ctx, &out, x, dtype);
+    if (!s) *y = out;
+    return s;
+}
+
 qa_status qa_copy_backward(qa_ctx *ctx, const qa_tape_entry *e)
 {
     if (!qa_wants_grad(&e->in[0])) return QA_OK;
@@ -46,9 +57,26 @@ qa_status qa_copy_backward(qa_ctx *ctx, const qa_tape_entry *e)
     return qa_op_accumulate(ctx, &gx, &gy, 1.f);
 }
 
-qa_status qa_concat(qa_ctx *ctx, qa_tensor *y, int n, const qa_tensor *xs, int dim)
+static qa_status concat_impl(qa_ctx *ctx, qa_tensor *y, int n, const qa_tensor *xs, int dim)
 {
-    if (n < 1 || n > QA_CONCAT_MAX) return qa_error(QA_ERR_ARG, "concat: %d inputs; 1 to %d supported", n, QA_CONCAT_MAX);
+    if (n < 1) return qa_error(QA_ERR_ARG, "concat: %d inputs; at least 1 needed", n);
+    if (n > QA_CONCAT_MAX) {
+        /* a tape entry holds QA_CONCAT_MAX inputs: join the first ones, then the rest after it */
+        qa_tensor head[QA_CONCAT_MAX];
+        qa_status s = qa_concat(ctx, &head[0], QA_CONCAT_MAX, xs, dim);
+        if (s) return s;
+        int rest = n - QA_CONCAT_MAX;
+        while (rest > 0) {
+            int take = rest < QA_CONCAT_MAX - 1 ? rest : QA_CONCAT_MAX - 1;
+            for (int i = 0; i < take; i++) head[1 + i] = xs[n - rest + i];
+            qa_tensor joined; /* not head[0]: the output is written before the inputs are read */
+            if ((s = qa_concat(ctx, &joined, 1 + take, head, dim))) return s;
+            head[0] = joined;
+            rest -= take;
+        }
+        *y = head[0];
+        return QA_OK;
+    }
     qa_status s = qa_tensor_check(&xs[0], "concat", "input 0", 1, 4, QA_DT_FLOAT);
     if (s) return s;
     int nd = xs[0].ndim;
@@ -81,6 +109,17 @@ qa_status qa_concat(qa_ctx *ctx, qa_tensor *y, int n, const qa_tensor *xs, int d
         e->iarg[0] = dim;
     }
     return QA_OK;
+}
+
+qa_status qa_concat(qa_ctx *ctx, qa_tensor *y, int n, const qa_tensor *xs, int dim)
+{
+    /* the output is built aside and stored last, so y may alias an input (h = gelu(h)) */
+    if (!y) return qa_error(QA_ERR_ARG, "concat: no output tensor given");
+    qa_tensor out;
+    memset(&out, 0, sizeof out);
+    qa_status s = concat_impl(ctx, &out, n, xs, dim);
+    if (!s) *y = out;
+    return s;
 }
 
 qa_status qa_concat_backward(qa_ctx *ctx, const qa_tape_entry *e)
@@ -121,7 +160,7 @@ static qa_tensor item2d(const qa_tensor *t, int64_t b)
     return v;
 }
 
-qa_status qa_row_scatter(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *src, const int64_t *r0)
+static qa_status row_scatter_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *src, const int64_t *r0)
 {
     qa_status s = qa_tensor_check(x, "row_scatter", "x", 2, 4, QA_DT_FLOAT);
     if (!s) s = qa_tensor_check(src, "row_scatter", "src", x->ndim, x->ndim, QA_DT(x->dtype));
@@ -169,6 +208,17 @@ qa_status qa_row_scatter(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa
     return QA_OK;
 }
 
+qa_status qa_row_scatter(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *src, const int64_t *r0)
+{
+    /* the output is built aside and stored last, so y may alias an input (h = gelu(h)) */
+    if (!y) return qa_error(QA_ERR_ARG, "row_scatter: no output tensor given");
+    qa_tensor out;
+    memset(&out, 0, sizeof out);
+    qa_status s = row_scatter_impl(ctx, &out, x, src, r0);
+    if (!s) *y = out;
+    return s;
+}
+
 qa_status qa_row_scatter_backward(qa_ctx *ctx, const qa_tape_entry *e)
 {
     const qa_tensor *x = &e->in[0], *src = &e->in[1];
@@ -192,7 +242,7 @@ qa_status qa_row_scatter_backward(qa_ctx *ctx, const qa_tape_entry *e)
 }
 
 /* argmax over the last dim: a hand loop (oneDNN 2.6 has no arg-reduction); the first maximum wins. */
-qa_status qa_argmax(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x)
+static qa_status argmax_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x)
 {
     qa_status s = qa_tensor_check(x, "argmax", "x", 1, 4, QA_DT_FLOAT);
     if (s) return s;
@@ -221,6 +271,17 @@ qa_status qa_argmax(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x)
     }
     if (xc.data != x->data) qa_arena_rewind(&ctx->step, mark);
     return QA_OK;
+}
+
+qa_status qa_argmax(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x)
+{
+    /* the output is built aside and stored last, so y may alias an input (h = gelu(h)) */
+    if (!y) return qa_error(QA_ERR_ARG, "argmax: no output tensor given");
+    qa_tensor out;
+    memset(&out, 0, sizeof out);
+    qa_status s = argmax_impl(ctx, &out, x);
+    if (!s) *y = out;
+    return s;
 }
 
 /* ---- double references ---- */

@@ -6,7 +6,8 @@
  *   qa_transpose(ctx, &y, &x, 1, 2);                       // (B, T, H, Dh) -> (B, H, T, Dh) view
  *   qa_slice(ctx, &y, &x, 0, t0, n);                       // rows t0..t0+n-1 along dim 0
  *   qa_copy(ctx, &y, &x, QA_BF16);                         // contiguous copy, converted
- *   qa_concat(ctx, &y, 2, (qa_tensor[]){a, b}, 0);         // up to 4 inputs along `dim`
+ *   qa_concat(ctx, &y, 2, (qa_tensor[]){a, b}, 0);         // any number of inputs along `dim`
+ *                                                          // (more than 4 are joined in rounds)
  *   qa_row_scatter(ctx, &y, &tok, &audio, (int64_t[]){5}); // y = tok with rows 5..5+A-1 := audio
  *   qa_argmax(ctx, &ids, &logits);                          // (..., V) -> (...) i32
  *
@@ -20,7 +21,7 @@
 
 #include "core/ctx.h"
 
-#define QA_CONCAT_MAX 4
+#define QA_CONCAT_MAX 4 /* inputs per tape entry; qa_concat chains rounds beyond it */
 
 qa_status qa_reshape(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, int ndim, const int64_t *shape);
 qa_status qa_transpose(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, int d0, int d1);
