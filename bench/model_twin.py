@@ -2,7 +2,7 @@
 """bench/model_twin.py: the PyTorch side of bench/bench_model.sh: forward + backward (no optimizer) of
 the audio encoder on 30 s (1500 positions, batch 1) or of the Qwen LM at sequence 512, batch 4, in
 float32 with 2 threads, on the same `qaudio init` checkpoint as the C side. The model code is the
-project's twin (tests/reference/model_twin.py), written from the spec.
+project's twin (tests/reference/model_batch_twin.py), written from the spec.
 Usage: model_twin.py encoder|decoder CHECKPOINT_DIR [ITERATIONS]"""
 import json
 import os
@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "reference"))
-from model_twin import encoder, lm, load_params, st_read  # noqa: E402
+from model_batch_twin import encoder, lm, load_params, st_read  # noqa: E402
 
 torch.set_num_threads(2)
 

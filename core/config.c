@@ -197,16 +197,6 @@ static qa_status merge_under(qa_config_node *dst, qa_config_node *src)
     return QA_OK;
 }
 
-static void node_free_sparse(qa_config_node *n)
-{
-    if (!n) return;
-    for (int i = 0; i < n->n; i++) node_free_sparse(n->items[i]);
-    free(n->items);
-    free(n->key);
-    free(n->value);
-    free(n);
-}
-
 static qa_status load_file(qa_config *c, const char *path, int depth, const char **stack, qa_config_node **out);
 
 /* Resolves `include:` keys in every map of the tree rooted at n (file `path`). */
@@ -242,7 +232,7 @@ static qa_status resolve_includes(qa_config *c, qa_config_node *n, const char *p
         s = load_file(c, full, depth + 1, stack, &sub);
         if (s) s = qa_error_wrap(s, "%s: included from here", qa_config_where(item, where, sizeof where));
         else s = merge_under(n, sub);
-        node_free_sparse(sub);
+        node_free(sub); /* merged children were moved out (set to NULL) */
         free(full);
     }
     node_free(inc);
@@ -544,10 +534,7 @@ qa_status qa_config_check_unused(qa_config *c, const char *prefix)
     char path[1024] = "";
     const qa_config_node *n = c->root;
     if (prefix && *prefix) {
-        /* look up without marking */
-        qa_config_node *saved = c->root;
         n = qa_config_get(c, prefix);
-        (void)saved;
         if (!n) return QA_OK;
         snprintf(path, sizeof path, "%s", prefix);
     }

@@ -425,8 +425,9 @@ static qa_status build_header(const qa_st_entry *entries, int n, const qa_st_wri
     qsort(ord, (size_t)n, sizeof *ord, cmp_write_order);
     for (int i = 1; i < n; i++)
         if (!strcmp(ord[i].e->name, ord[i - 1].e->name)) {
+            qa_status s = qa_error(QA_ERR_ARG, "tensor %s given twice", ord[i].e->name);
             free(ord);
-            return qa_error(QA_ERR_ARG, "tensor %s given twice", ord[i].e->name);
+            return s;
         }
     sb_str(hb, "{\"__metadata__\":{");
     if (opts && opts->meta) {

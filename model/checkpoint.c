@@ -229,6 +229,20 @@ qa_status qa_checkpoint_read_f32(const qa_checkpoint *ck, int index, float *dst)
     return qa_st_to_f32(dst, t, 0, t->numel);
 }
 
+qa_status qa_checkpoint_read_flat_f32(const qa_checkpoint *ck, int part, float *flat)
+{
+    for (int p = 0; p < QA_PART_COUNT; p++) {
+        if (part >= 0 && p != part) continue;
+        for (int64_t k = ck->table.part_begin[p]; k < ck->table.part_end[p]; k++) flat[k] = 0.f;
+    }
+    for (int i = 0; i < ck->table.n; i++) {
+        if (part >= 0 && (int)ck->table.p[i].part != part) continue;
+        qa_status s = qa_checkpoint_read_f32(ck, i, flat + ck->table.p[i].offset);
+        if (s) return s;
+    }
+    return QA_OK;
+}
+
 /* ---- writing ---- */
 
 qa_checkpoint_save_opts qa_checkpoint_save_defaults(void)
@@ -293,6 +307,17 @@ static void remove_stale(const char *dir, const char *name)
     char *p = join(dir, name);
     if (p) unlink(p);
     free(p);
+}
+
+qa_status qa_checkpoint_save_flat_f32(const char *dir, const qa_model_config *cfg, const qa_param_table *t,
+                                      const float *flat, const qa_checkpoint_save_opts *opts)
+{
+    qa_tensor_src *src = calloc((size_t)t->n + 1, sizeof *src);
+    if (!src) return qa_error(QA_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < t->n; i++) src[i] = (qa_tensor_src){flat + t->p[i].offset, QA_ST_F32};
+    qa_status s = qa_checkpoint_save(dir, cfg, t, src, NULL, NULL, opts);
+    free(src);
+    return s;
 }
 
 /* Removes model-*-of-*.safetensors files that are not among the `n` names just written. */

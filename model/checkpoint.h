@@ -54,8 +54,11 @@ void qa_checkpoint_close(qa_checkpoint *ck);
 const qa_st_tensor *qa_checkpoint_tensor(const qa_checkpoint *ck, const char *name);
 /* Converts table entry `index` to f32 into dst (table.p[index].numel floats). */
 qa_status qa_checkpoint_read_f32(const qa_checkpoint *ck, int index, float *dst);
+/* Converts every tensor of `part` (or all parts when part < 0) into a flat f32 buffer laid out by
+ * the table (flat[table.p[i].offset ...], table.flat_numel elements); alignment gaps are zeroed. */
+qa_status qa_checkpoint_read_flat_f32(const qa_checkpoint *ck, int part, float *flat);
 
-#define QA_DTYPE_KEEP (-1) /* save: keep the source dtype (F32 for filled tensors) */
+#define QA_DTYPE_KEEP (-1) /* save: keep the source dtype (src[i].dtype, also for filled tensors) */
 
 typedef struct {
     int part_dtype[QA_PART_COUNT]; /* qa_st_dtype per part (F32, BF16, F16) or QA_DTYPE_KEEP */
@@ -78,6 +81,10 @@ typedef struct {
 qa_status qa_checkpoint_save(const char *dir, const qa_model_config *cfg, const qa_param_table *t,
                              const qa_tensor_src *src, qa_st_fill_fn fill, void *fill_ctx,
                              const qa_checkpoint_save_opts *opts);
+
+/* Saves a flat f32 buffer laid out by `t` (see qa_checkpoint_read_flat_f32). */
+qa_status qa_checkpoint_save_flat_f32(const char *dir, const qa_model_config *cfg, const qa_param_table *t,
+                                      const float *flat, const qa_checkpoint_save_opts *opts);
 
 /* Writes the Qwen-Audio generation_config.json (base model: chat_format raw, eos/pad 151643). */
 qa_status qa_checkpoint_write_generation_config(const char *path);

@@ -112,6 +112,17 @@ qa_status qa_params_build(qa_param_table *t, const qa_model_config *c)
         qa_params_free(t);
         return qa_error(QA_ERR_NOMEM, "out of memory building the parameter table");
     }
+    int64_t off = 0;
+    for (int part = 0; part < QA_PART_COUNT; part++) {
+        t->part_begin[part] = off;
+        for (int i = 0; i < t->n; i++) {
+            if ((int)t->p[i].part != part) continue;
+            t->p[i].offset = off;
+            off += (t->p[i].numel + QA_PARAM_ALIGN - 1) / QA_PARAM_ALIGN * QA_PARAM_ALIGN;
+        }
+        t->part_end[part] = off;
+    }
+    t->flat_numel = off;
     return QA_OK;
 }
 
@@ -119,8 +130,7 @@ void qa_params_free(qa_param_table *t)
 {
     if (!t) return;
     free(t->p);
-    t->p = NULL;
-    t->n = 0;
+    memset(t, 0, sizeof *t);
 }
 
 int qa_params_find(const qa_param_table *t, const char *name)

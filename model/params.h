@@ -11,7 +11,9 @@
  *   qa_params_free(&t);
  *
  * Table order: encoder (conv1, conv2, positional_embedding, blocks 0.., ln_post, proj,
- * audio_bos_eos_token), then LLM (wte, h.0.., ln_f, lm_head). */
+ * audio_bos_eos_token), then LLM (wte, h.0.., ln_f, lm_head). The table also lays the tensors out
+ * in one flat buffer (p[i].offset, flat_numel): every part is one contiguous range, so freezing a
+ * part, its gradients, AdamW moments and all-reduce are single passes over [part_begin, part_end). */
 #ifndef QA_MODEL_PARAMS_H
 #define QA_MODEL_PARAMS_H
 
@@ -41,11 +43,18 @@ typedef struct {
     qa_init_kind init;
     float init_std;     /* for QA_INIT_NORMAL */
     int new_in_qwen_audio; /* proj, audio_bos_eos_token: absent from Whisper (assembly initialises them) */
+    int64_t offset;     /* element offset in a flat buffer laid out in table order (QA_PARAM_ALIGN-aligned) */
 } qa_param_info;
+
+/* Flat-buffer alignment of every tensor, in elements (64 bytes of f32). */
+#define QA_PARAM_ALIGN 16
 
 typedef struct {
     qa_param_info *p; /* [n] */
     int n;
+    int64_t flat_numel;                 /* elements of a flat buffer holding every tensor */
+    int64_t part_begin[QA_PART_COUNT];  /* each part is one contiguous range of the flat buffer: */
+    int64_t part_end[QA_PART_COUNT];    /* [begin, end) elements (encoder first, then LLM) */
 } qa_param_table;
 
 typedef struct {

@@ -31,6 +31,16 @@ if [ -d "$SHARED/golden/model/tiny/checkpoint" ]; then
 else
   skip info_golden "golden/model/tiny not found"
 fi
+# convert: sharded bf16 -> single f32 holds the same values as the bf16 init (bf16 -> f32 is exact),
+# and converting back to bf16 sharded gives the original shard bytes
+expect_exit convert_f32 0 "$QAUDIO" convert "$TMP/s" -o "$TMP/c32" --dtype f32
+expect_exit info_converted 0 "$QAUDIO" info "$TMP/c32"
+expect_grep info_converted_f32 'llm +F32 +19 tensors' "$TMP/out"
+expect_exit convert_back 0 "$QAUDIO" convert "$TMP/c32" -o "$TMP/cbf" --dtype bf16 --shard-size 200000
+same=1; for f in "$TMP/s"/model-*.safetensors "$TMP/s/model.safetensors.index.json"; do
+  cmp -s "$f" "$TMP/cbf/$(basename "$f")" || same=0; done
+[ $same = 1 ] && pass convert_roundtrip_bytes || fail convert_roundtrip_bytes "shards differ"
+expect_exit convert_same_dir 2 "$QAUDIO" convert "$TMP/s" -o "$TMP/s"
 # errors: usage -> 2, bad input -> 1 with a message naming the place
 expect_exit init_no_config 2 "$QAUDIO" init -o "$TMP/x"
 expect_exit init_bad_flag 2 "$QAUDIO" init --config $CFG -o "$TMP/x" --frobnicate

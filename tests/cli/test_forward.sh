@@ -5,8 +5,8 @@ G="$SHARED/golden/model/tiny"
 if [ ! -f "$G/checkpoint/model.safetensors" ] || [ ! -f "$G/clip.wav" ]; then
   skip forward_golden "tiny golden checkpoint not found under $G (set QAUDIO_SHARED)"; finish
 fi
-WANT_LOSS=$(sed -n 's/.*"loss": \([-0-9.e]*\),.*/\1/p' tests/data/model/loss.json)
-MAXABS=$(sed -n 's/.*"max_abs_logit": \([-0-9.e]*\).*/\1/p' tests/data/model/loss.json)
+WANT_LOSS=$(sed -n 's/.*"loss": \([-0-9.e]*\),.*/\1/p' tests/data/model/tiny/loss.json)
+MAXABS=$(sed -n 's/.*"max_abs_logit": \([-0-9.e]*\).*/\1/p' tests/data/model/tiny/loss.json)
 check_loss() { # NAME FILE
   local got tok
   got=$(sed -n 's/.*"loss": \([-0-9.e]*\),.*/\1/p' "$2"); tok=$(sed -n 's/.*"tokens": \([0-9]*\)}.*/\1/p' "$2")
@@ -19,7 +19,7 @@ check_loss loss_prompt_form "$TMP/out"
 V=155947
 head -c 128 "$TMP/l.npy" | grep -q "'shape': (97, $V)" && pass logits_shape || fail logits_shape "header $(head -c 100 "$TMP/l.npy")"
 worst=0; i=0
-for r in $(tr -d '[],' < tests/data/model/rows.json); do
+for r in $(tr -d '[],' < tests/data/model/tiny/rows.json); do
   od -An -v -f -w4 -j $((128 + r * V * 4)) -N $((V * 4)) "$TMP/l.npy" > "$TMP/got"
   od -An -v -f -w4 -j $((128 + i * V * 4)) -N $((V * 4)) "$G/logits_rows.npy" > "$TMP/want"
   d=$(paste "$TMP/got" "$TMP/want" | awk '{d=$1-$2; if(d<0)d=-d; if(d>m)m=d} END{printf "%.9g", m+0}')
@@ -31,7 +31,7 @@ done
 awk -v w="$worst" -v m="$MAXABS" 'BEGIN{exit !(w <= 1e-4*m)}' && pass "logits_rows (max diff $worst)" \
   || fail logits_rows "max |diff| $worst > 1e-4 x $MAXABS"
 # the ids form (the golden input_ids.json: audios given as objects with "url")
-cp "$G/clip.wav" "$TMP/clip.wav"; cp tests/data/model/input_ids.json "$TMP/ids.json"
+cp "$G/clip.wav" "$TMP/clip.wav"; cp tests/data/model/tiny/input_ids.json "$TMP/ids.json"
 expect_exit forward_ids_form 0 "$QAUDIO" forward --model "$G/checkpoint" --input "$TMP/ids.json" --loss
 check_loss loss_ids_form "$TMP/out"
 # --bf16: weight matrices in bf16 (the 7B memory mode): the loss within bf16 rounding

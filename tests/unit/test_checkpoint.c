@@ -426,6 +426,91 @@ done:
     qa_params_free(&tb);
 }
 
+
+/* The flat layout: aligned, non-overlapping, one contiguous range per part; a checkpoint read into
+ * a flat buffer and saved from it gives the same bytes. */
+static void test_flat_buffer(qa_t *t)
+{
+    qa_model_config cfg;
+    CHECK_OK(t, small_config(&cfg));
+    char d[512], d2[512], a[1200], b[1200];
+    qa_checkpoint_save_opts o = qa_checkpoint_save_defaults();
+    CHECK_OK(t, qa_model_init_random(tdir(d, sizeof d, "flat_src"), &cfg, 11, &o));
+    qa_checkpoint *ck = NULL;
+    CHECK_OK(t, qa_checkpoint_open(&ck, d));
+    if (!ck) return;
+    const qa_param_table *tb = &ck->table;
+    int ok = 1;
+    int64_t end = 0;
+    for (int i = 0; i < tb->n; i++) {
+        const qa_param_info *p = &tb->p[i];
+        ok &= p->offset % QA_PARAM_ALIGN == 0 && p->offset >= end;
+        ok &= p->offset >= tb->part_begin[p->part] && p->offset + p->numel <= tb->part_end[p->part];
+        end = p->offset + p->numel;
+    }
+    CHECK(t, ok && end <= tb->flat_numel);
+    CHECK(t, tb->part_begin[QA_PART_ENCODER] == 0 && tb->part_end[QA_PART_ENCODER] == tb->part_begin[QA_PART_LLM] &&
+             tb->part_end[QA_PART_LLM] == tb->flat_numel);
+    float *flat = malloc((size_t)tb->flat_numel * sizeof *flat);
+    for (int64_t k = 0; k < tb->flat_numel; k++) flat[k] = 12345.f; /* gaps must be cleared */
+    CHECK_OK(t, qa_checkpoint_read_flat_f32(ck, -1, flat));
+    int gaps_zero = 1;
+    for (int i = 0; i + 1 < tb->n; i++)
+        for (int64_t k = tb->p[i].offset + tb->p[i].numel; k < tb->p[i + 1].offset; k++) gaps_zero &= flat[k] == 0.f;
+    CHECK(t, gaps_zero);
+    CHECK_OK(t, qa_checkpoint_save_flat_f32(tdir(d2, sizeof d2, "flat_out"), &ck->cfg, tb, flat, NULL));
+    snprintf(a, sizeof a, "%s/model.safetensors", d);
+    snprintf(b, sizeof b, "%s/model.safetensors", d2);
+    CHECK(t, same_file(a, b));
+    /* one part only: the other part's range is untouched */
+    for (int64_t k = 0; k < tb->flat_numel; k++) flat[k] = 7.f;
+    CHECK_OK(t, qa_checkpoint_read_flat_f32(ck, QA_PART_LLM, flat));
+    CHECK(t, flat[tb->part_end[QA_PART_ENCODER] - 1] == 7.f && flat[0] == 7.f);
+    float ln1;
+    CHECK_OK(t, qa_st_to_f32(&ln1, qa_checkpoint_tensor(ck, "transformer.h.0.ln_1.weight"), 0, 1));
+    CHECK(t, flat[tb->p[qa_params_find(tb, "transformer.h.0.ln_1.weight")].offset] == ln1);
+    free(flat);
+    qa_checkpoint_close(ck);
+}
+
+/* The twin's goldens (tests/data/model) name every trainable parameter of the tiny table with the
+ * table's shapes: stage 1 = the encoder's trainable tensors, stage 2 = the LLM's. */
+static void test_twin_goldens_match_table(qa_t *t)
+{
+    qa_model_config cfg;
+    qa_param_table tb;
+    CHECK_OK(t, qa_model_config_load_yaml(&cfg, "configs/model/tiny.yaml", NULL, 0));
+    CHECK_OK(t, qa_params_build(&tb, &cfg));
+    const char *files[2] = {"tests/data/model/grads_stage1.safetensors", "tests/data/model/grads_stage2.safetensors"};
+    for (int f = 0; f < 2; f++) {
+        qa_safetensors *st = NULL;
+        CHECK_OK(t, qa_safetensors_open(&st, files[f]));
+        if (!st) continue;
+        int want = 0, seen = 0;
+        for (int i = 0; i < tb.n; i++) {
+            const qa_param_info *p = &tb.p[i];
+            if (!p->trainable || (int)p->part != f) continue;
+            want++;
+            const qa_st_tensor *g = qa_safetensors_find(st, p->name);
+            if (!g) {
+                char rows[160];
+                snprintf(rows, sizeof rows, "%s.rows", p->name);
+                g = qa_safetensors_find(st, rows);
+                CHECK_MSG(t, g && g->ndim == 2 && g->shape[1] == p->shape[1], "%s: no gradient rows", p->name);
+                seen += g != NULL;
+                continue;
+            }
+            int same = g->ndim == p->ndim && g->dtype == QA_ST_F32;
+            for (int d = 0; same && d < p->ndim; d++) same = g->shape[d] == p->shape[d];
+            CHECK_MSG(t, same, "%s: gradient shape differs from the table", p->name);
+            seen++;
+        }
+        CHECK_MSG(t, seen == want && want > 0, "%s: %d of %d gradients", files[f], seen, want);
+        qa_safetensors_close(st);
+    }
+    qa_params_free(&tb);
+}
+
 int main(int argc, char **argv)
 {
     static const qa_test_case cases[] = {
@@ -433,6 +518,8 @@ int main(int argc, char **argv)
         {"roundtrip_and_shards", test_roundtrip_and_shards},
         {"damaged", test_damaged},
         {"assemble", test_assemble},
+        {"twin_goldens_match_table", test_twin_goldens_match_table},
+        {"flat_buffer", test_flat_buffer},
         {0},
     };
     return qa_test_main(argc, argv, cases);

@@ -3,7 +3,7 @@
  * loss, and the gradients with everything trainable, stage 1 (LLM frozen) and stage 2 (encoder
  * frozen); steady state of a repeated forward + backward; bad batches give errors.
  * The ~20 MB checkpoint, clip.wav, logits_rows.npy and the two large gradient files are read from the
- * shared folder (SKIP when absent); the small golden files are copied in tests/data/model. */
+ * shared folder (SKIP when absent); the small golden files are copied in tests/data/model/tiny. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +23,7 @@
 #include "model/weights.h"
 #include "tests/support/test.h"
 
-#define LOCAL "tests/data/model/"
+#define LOCAL "tests/data/model/tiny/"
 #define GOLD "golden/model/tiny/"
 
 typedef struct {

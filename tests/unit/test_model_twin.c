@@ -1,5 +1,5 @@
 /* tests/unit/test_model_twin: the model against goldens of our PyTorch twin
- * (tests/reference/model_twin.py, written from the spec and checked against the official-code golden)
+ * (tests/reference/model_batch_twin.py, written from the spec and checked against the official-code golden)
  * for what the shared golden lacks: two audios of different lengths in one row (one with an odd
  * mel_len), a right-padded batch of two rows with three audios encoded together, and every
  * parameter's gradient on that batch with everything trained, stage 1 (LLM frozen) and stage 2
