@@ -7,8 +7,10 @@
  * special table are read-only after load, so encode/decode are thread-safe. */
 #include "data/tokenizer.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <utf8proc.h>
 
 #include "data/special_tokens.h"
@@ -171,10 +173,30 @@ static qa_status load_spm(qa_tokenizer *t, const char *path)
     return QA_OK;
 }
 
+/* A checkpoint directory holds its tokenizer file: qwen.tiktoken, else tokenizer.model. */
+static qa_status load_from_dir(const char *dir, qa_tokenizer **out)
+{
+    static const char *const names[] = {"qwen.tiktoken", "tokenizer.model"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t n = strlen(dir) + strlen(names[i]) + 2;
+        char *p = malloc(n);
+        if (!p) return qa_error(QA_ERR_NOMEM, "out of memory");
+        snprintf(p, n, "%s/%s", dir, names[i]);
+        struct stat st;
+        qa_status s = QA_ERR_IO;
+        if (stat(p, &st) == 0) s = qa_tokenizer_load(p, out);
+        free(p);
+        if (s != QA_ERR_IO || *out) return s;
+    }
+    return qa_error(QA_ERR_IO, "directory %s holds no tokenizer (looked for qwen.tiktoken and tokenizer.model)", dir);
+}
+
 qa_status qa_tokenizer_load(const char *path, qa_tokenizer **out)
 {
     *out = NULL;
     if (!path || !*path) return qa_error(QA_ERR_ARG, "no tokenizer path given");
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return load_from_dir(path, out);
     qa_tokenizer *t = calloc(1, sizeof *t);
     if (!t) return qa_error(QA_ERR_NOMEM, "out of memory loading %s", path);
     qa_status s;

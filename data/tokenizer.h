@@ -39,7 +39,8 @@ typedef struct {
 qa_status qa_ids_push(qa_ids *v, int32_t id);
 void qa_ids_free(qa_ids *v);
 
-/* *.tiktoken -> Qwen BPE; *.model -> sentencepiece. Errors name the file (and line). */
+/* *.model -> sentencepiece; any other file -> Qwen BPE (tiktoken format); a directory (a checkpoint)
+ * -> its qwen.tiktoken, else its tokenizer.model. Errors name the file (and line). */
 qa_status qa_tokenizer_load(const char *path, qa_tokenizer **out);
 void qa_tokenizer_free(qa_tokenizer *tok);
 

@@ -178,20 +178,21 @@ static qa_status compile_regex(qa_bpe *b)
 /* Parses the vocabulary text; errors name path:line. */
 static qa_status parse_vocab(qa_bpe *b, const char *path, const uint8_t *data, size_t len)
 {
+    if (len >= UINT32_MAX) return qa_error(QA_ERR_FORMAT, "%s: %zu bytes is too large for a vocabulary file", path, len);
     size_t nlines = 1;
     for (size_t i = 0; i < len; i++) nlines += data[i] == '\n';
-    /* Per line: (start in tmp, length, rank). Decoded bytes are never longer than the base64. */
+    /* Per token: start in tmp, length, file line. Decoded bytes are never longer than the base64. */
     uint8_t *tmp = malloc(len + 1);
     uint32_t *tstart = malloc(nlines * sizeof *tstart), *tlen = malloc(nlines * sizeof *tlen);
-    int32_t *trank = malloc(nlines * sizeof *trank);
+    int32_t *tline = malloc(nlines * sizeof *tline);
     int32_t *by_rank = malloc((size_t)QA_TOK_N_BPE * sizeof *by_rank);
     qa_status s = QA_OK;
-    if (!tmp || !tstart || !tlen || !trank || !by_rank) {
+    if (!tmp || !tstart || !tlen || !tline || !by_rank) {
         s = qa_error(QA_ERR_NOMEM, "out of memory reading %s", path);
         goto done;
     }
     for (int32_t r = 0; r < QA_TOK_N_BPE; r++) by_rank[r] = -1;
-    size_t ntok = 0, used = 0, lineno = 0, total = 0;
+    size_t ntok = 0, used = 0, lineno = 0;
     int32_t max_rank = -1;
     for (size_t pos = 0; pos < len;) {
         lineno++;
@@ -238,9 +239,8 @@ static qa_status parse_vocab(qa_bpe *b, const char *path, const uint8_t *data, s
         by_rank[rank] = (int32_t)ntok;
         tstart[ntok] = (uint32_t)used;
         tlen[ntok] = (uint32_t)dl;
-        trank[ntok] = (int32_t)lineno; /* kept for the duplicate-token message */
+        tline[ntok] = (int32_t)lineno; /* kept for the duplicate-token message */
         used += (size_t)dl;
-        total += (size_t)dl;
         ntok++;
         if (rank > max_rank) max_rank = (int32_t)rank;
     }
@@ -249,7 +249,7 @@ static qa_status parse_vocab(qa_bpe *b, const char *path, const uint8_t *data, s
         goto done;
     }
     b->n_ranks = max_rank + 1;
-    b->blob = malloc(total ? total : 1);
+    b->blob = malloc(used ? used : 1);
     b->off = malloc(((size_t)b->n_ranks + 1) * sizeof *b->off);
     if (!b->blob || !b->off) {
         s = qa_error(QA_ERR_NOMEM, "out of memory reading %s", path);
@@ -267,7 +267,7 @@ static qa_status parse_vocab(qa_bpe *b, const char *path, const uint8_t *data, s
     int32_t dup;
     if ((s = qa_bytes_map_build(&b->map, b->blob, b->off, b->n_ranks, &dup))) goto done;
     if (dup >= 0) {
-        s = qa_error(QA_ERR_FORMAT, "%s:%d: token of rank %d repeats an earlier token", path, trank[by_rank[dup]], dup);
+        s = qa_error(QA_ERR_FORMAT, "%s:%d: the token of rank %d repeats the bytes of a lower-ranked token", path, tline[by_rank[dup]], dup);
         goto done;
     }
     b->pair2 = malloc(65536 * sizeof *b->pair2);
@@ -291,9 +291,24 @@ done:
     free(tmp);
     free(tstart);
     free(tlen);
-    free(trank);
+    free(tline);
     free(by_rank);
     return s;
+}
+
+qa_status qa_bpe_load_buffer(const char *name, const void *data, size_t len, qa_bpe **out)
+{
+    *out = NULL;
+    qa_bpe *b = calloc(1, sizeof *b);
+    if (!b) return qa_error(QA_ERR_NOMEM, "out of memory loading %s", name);
+    qa_status s = parse_vocab(b, name, (const uint8_t *)data, len);
+    if (!s) s = compile_regex(b);
+    if (s) {
+        qa_bpe_free(b);
+        return s;
+    }
+    *out = b;
+    return QA_OK;
 }
 
 qa_status qa_bpe_load(const char *path, qa_bpe **out)
@@ -303,20 +318,9 @@ qa_status qa_bpe_load(const char *path, qa_bpe **out)
     size_t len;
     qa_status s = qa_file_read_all(path, &data, &len);
     if (s) return s;
-    qa_bpe *b = calloc(1, sizeof *b);
-    if (!b) {
-        free(data);
-        return qa_error(QA_ERR_NOMEM, "out of memory loading %s", path);
-    }
-    s = parse_vocab(b, path, (const uint8_t *)data, len);
+    s = qa_bpe_load_buffer(path, data, len, out);
     free(data);
-    if (!s) s = compile_regex(b);
-    if (s) {
-        qa_bpe_free(b);
-        return s;
-    }
-    *out = b;
-    return QA_OK;
+    return s;
 }
 
 const uint8_t *qa_bpe_token_bytes(const qa_bpe *b, int32_t rank, size_t *len)

@@ -52,6 +52,8 @@ struct qa_tokenizer {
 
 /* BPE backend (tokenizer_bpe.c). */
 qa_status qa_bpe_load(const char *path, qa_bpe **out);
+/* The same from a buffer holding the file's content; `name` is used in error messages. */
+qa_status qa_bpe_load_buffer(const char *name, const void *data, size_t len, qa_bpe **out);
 void qa_bpe_free(qa_bpe *b);
 /* Splits `text` (valid, NFC UTF-8 without special tokens) with the regex and BPE-encodes each piece. */
 qa_status qa_bpe_encode_ordinary(const qa_bpe *b, const uint8_t *text, size_t len, qa_ids *out);

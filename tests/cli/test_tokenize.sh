@@ -36,6 +36,8 @@ if [ "$(cat "$TMP/out")" = "9707 1879" ]; then pass encode_arg_ids; else fail en
 # stdin verbatim: the trailing newline is text (198 = "\n")
 printf 'a\n' | T - > "$TMP/o1"
 if [ "$(cat "$TMP/o1")" = "64 198" ]; then pass stdin_verbatim; else fail stdin_verbatim "got '$(cat "$TMP/o1")'"; fi
+printf 'a\n' | T > "$TMP/o3"
+if [ "$(cat "$TMP/o3")" = "64 198" ]; then pass stdin_without_dash; else fail stdin_without_dash "got '$(cat "$TMP/o3")'"; fi
 printf '' | T - > "$TMP/o2"
 if [ "$(cat "$TMP/o2")" = "" ] && [ "$(wc -l < "$TMP/o2")" = 1 ]; then pass empty_input; else fail empty_input "got '$(cat "$TMP/o2")'"; fi
 # the three modes on one text

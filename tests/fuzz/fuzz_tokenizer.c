@@ -1,8 +1,9 @@
 /* libFuzzer target for data/tokenizer: arbitrary bytes are encoded in all three special-token
  * modes; valid UTF-8 must encode, and decode back to exactly NFC(input); invalid UTF-8 must be
  * rejected with QA_ERR_ARG. The bytes are also read as token ids and decoded (the result must be
- * valid UTF-8). Uses the real qwen.tiktoken from $QAUDIO_SHARED/assets or ../shared/assets when
- * present, else a small synthetic vocabulary written to a temporary file. */
+ * valid UTF-8). Inputs starting with byte 0x01 exercise the vocabulary parser instead.
+ * Uses the real qwen.tiktoken from $QAUDIO_SHARED/assets or ../shared/assets when present, else a
+ * small synthetic vocabulary written to a temporary file. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,9 +68,27 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* Inputs starting with byte 0x01 are vocabulary files for the tiktoken parser instead: it must
+ * either load them or fail with QA_ERR_FORMAT. */
+static int fuzz_vocab(const uint8_t *data, size_t size)
+{
+    qa_bpe *b = NULL;
+    qa_status s = qa_bpe_load_buffer("fuzz.tiktoken", data, size, &b);
+    if (s != QA_OK && s != QA_ERR_FORMAT) abort();
+    if (s == QA_OK) {
+        qa_ids ids = {0};
+        static const char probe[] = "Hello world, it's 2023!  \n";
+        if (qa_bpe_encode_ordinary(b, (const uint8_t *)probe, sizeof probe - 1, &ids) != QA_OK) abort();
+        qa_ids_free(&ids);
+    }
+    qa_bpe_free(b);
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    if (size > 0 && data[0] == 0x01) return fuzz_vocab(data + 1, size - 1);
     const char *text = (const char *)data;
     int valid = qa_utf8_invalid_at(data, size) == size;
     utf8proc_uint8_t *nfc = NULL;
