@@ -31,6 +31,7 @@ pkgconfig zlib              zlib1g-dev
 '
 bench_table='
 python    torch             python3-torch
+file      /usr/lib/x86_64-linux-gnu/libopenblas.so.0 libopenblas0-pthread
 python    numpy             python3-numpy
 python    soundfile         python3-soundfile
 python    regex             python3-regex
