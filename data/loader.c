@@ -1,7 +1,9 @@
 /* data/loader: shuffled, rank-sliced, length-bucketed batches from HDF5 shards with a prefetch
  * thread (see loader.h for the contract). Layout of this file: shard discovery, the per-epoch
  * schedule (a pure function of seed, epoch, rank and the sample lengths), filling one batch, and
- * the producer/consumer ring. */
+ * the producer/consumer ring. Filling a batch = reading its tokens and its features' raw chunks
+ * (HDF5, on the prefetch thread) then a decode job on the pool (data/workpool.h) that overlaps
+ * the next batch's reads; the consumer waits for that job before handing the batch out. */
 #include "data/loader.h"
 
 #include <glob.h>
@@ -20,13 +22,18 @@ const qa_loader_opts qa_loader_opts_default = {.batch_size = 1, .rank = 0, .worl
                                                .prefetch = 2, .decode_threads = 2, .drop_last = 0, .pad_id = QA_TOK_ENDOFTEXT,
                                                .specaug = {0}};
 
+struct qa_loader;
+
 typedef struct {
     qa_batch b;
+    struct qa_loader *owner;
     int *row_shard;     /* (batch_size) shard of each row, found in the first pass of fill */
     int64_t *row_local; /* (batch_size) sample index inside that shard */
     qa_byte_arena arena; /* compressed feature chunks fetched for this batch */
     qa_feat_job *jobs;   /* (A_cap) one per audio */
     uint64_t *aug_seed;  /* (A_cap) SpecAugment seed of each audio */
+    qa_workpool_job job; /* this batch's decode, running while the next batch is fetched */
+    int submitted;       /* job submitted and not yet waited for */
     qa_status st;
     char err[512];
 } slot_t;
@@ -204,20 +211,15 @@ static void build_schedule(qa_loader *l, int64_t epoch)
 
 /* ---- one batch ---- */
 
-typedef struct {
-    qa_loader *l;
-    slot_t *sl;
-} decode_ctx;
-
-/* Decode-thread item: audio `a` of the batch being filled. */
+/* Decode-thread item: audio `a` of the slot's batch. */
 static qa_status decode_one(void *arg, int64_t a, int worker)
 {
-    decode_ctx *dc = arg;
-    qa_batch *b = &dc->sl->b;
-    qa_status st = qa_feat_job_decode(&dc->sl->jobs[a], dc->sl->arena.p, dc->l->scratch[worker]);
+    slot_t *sl = arg;
+    qa_batch *b = &sl->b;
+    qa_status st = qa_feat_job_decode(&sl->jobs[a], sl->arena.p, sl->owner->scratch[worker]);
     if (!st && b->kind == QA_FEAT_MEL)
-        qa_specaug_apply(&dc->l->o.specaug, b->mel + a * QA_SHARD_MEL_BINS * b->F, b->F, b->mel_len[a],
-                         dc->sl->aug_seed[a]);
+        qa_specaug_apply(&sl->owner->o.specaug, b->mel + a * QA_SHARD_MEL_BINS * b->F, b->F, b->mel_len[a],
+                         sl->aug_seed[a]);
     return st;
 }
 
@@ -288,12 +290,15 @@ static qa_status fill(qa_loader *l, slot_t *sl, int64_t lin)
             sl->aug_seed[na] = qa_data_seed(l->o.seed, (uint64_t)epoch, (uint64_t)items[i], (uint64_t)(j - ix->audio_off[k]));
         }
     }
-    decode_ctx dc = {l, sl};
-    return qa_workpool_run(l->pool, na, decode_one, &dc);
+    /* decoded on the pool while this thread goes on with the next batch; qa_loader_next waits */
+    qa_workpool_submit(l->pool, &sl->job, na, decode_one, sl);
+    sl->submitted = 1;
+    return QA_OK;
 }
 
 static void fill_slot(qa_loader *l, slot_t *sl, int64_t lin)
 {
+    sl->submitted = 0;
     sl->st = fill(l, sl, lin);
     if (sl->st) snprintf(sl->err, sizeof sl->err, "%s", qa_error_message());
 }
@@ -320,16 +325,32 @@ static void *producer(void *arg)
     }
 }
 
+/* Waits for a slot's decode job; its error becomes the slot's. */
+static void finish_decode(qa_loader *l, slot_t *sl)
+{
+    if (!sl->submitted) return;
+    sl->submitted = 0;
+    qa_status st = qa_workpool_wait(l->pool, &sl->job);
+    if (st && !sl->st) {
+        sl->st = st;
+        snprintf(sl->err, sizeof sl->err, "%s", qa_error_message());
+    }
+}
+
+/* Stops the prefetch thread, then waits for the decodes it submitted (they write into the slots). */
 static void stop_thread(qa_loader *l)
 {
-    if (!l->running) return;
-    pthread_mutex_lock(&l->mu);
-    l->stop = 1;
-    pthread_cond_broadcast(&l->cv);
-    pthread_mutex_unlock(&l->mu);
-    pthread_join(l->th, NULL);
-    l->running = 0;
-    l->stop = 0;
+    if (l->running) {
+        pthread_mutex_lock(&l->mu);
+        l->stop = 1;
+        pthread_cond_broadcast(&l->cv);
+        pthread_mutex_unlock(&l->mu);
+        pthread_join(l->th, NULL);
+        l->running = 0;
+        l->stop = 0;
+    }
+    if (l->slots)
+        for (int k = 0; k < l->K; k++) finish_decode(l, &l->slots[k]);
 }
 
 static qa_status restart(qa_loader *l, int64_t lin)
@@ -366,6 +387,7 @@ qa_status qa_loader_next(qa_loader *l, const qa_batch **batch)
         l->holding = 1;
         pthread_mutex_unlock(&l->mu);
     }
+    finish_decode(l, sl);
     if (sl->st) return qa_error(sl->st, "%s", sl->err);
     *batch = &sl->b;
     return QA_OK;
@@ -514,6 +536,7 @@ qa_status qa_loader_new(qa_loader **out, const char *const *paths, int n_paths, 
     sc->n_pending = malloc((size_t)nb * sizeof *sc->n_pending);
     if (!sc->start || !sc->T || !sc->items || !sc->perm || !sc->pending || !sc->n_pending) goto oom;
     if ((s = alloc_slots(l)) || (s = qa_workpool_new(&l->pool, o->decode_threads))) goto fail;
+    for (int k = 0; k < l->K; k++) l->slots[k].owner = l;
     l->n_scratch = qa_workpool_workers(l->pool);
     l->scratch = calloc((size_t)l->n_scratch, sizeof *l->scratch);
     if (!l->scratch) goto oom;

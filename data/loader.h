@@ -12,7 +12,8 @@
  *   number of steps (a slice of a small final batch may be empty: n == 0).
  * - A background thread prefetches `prefetch` batches into buffers allocated once at creation. It
  *   reads the compressed feature chunks raw (HDF5 serialises all its calls) and `decode_threads`
- *   threads inflate them straight into the batch buffers (data/shard_chunk.h).
+ *   threads inflate them straight into the batch buffers (data/shard_chunk.h) while it goes on
+ *   reading the next batch; qa_loader_next waits for its batch's decode.
  * - Position (epoch, cursor = batches already returned in that epoch) can be saved and restored;
  *   the batch after a restore is bit-identical to the one an uninterrupted run would return.
  * - Mel batches hold, per audio, (80, F) frames with F = 2*max(t_cnn) over the batch (rounded up to

@@ -1,7 +1,7 @@
-/* data/workpool: fork-join thread pool (see workpool.h). Workers sleep on a condition variable
- * until the generation counter moves, then claim items one by one under the mutex (items are
- * coarse: one audio's chunks), so any worker may take any item; the submitter waits until every
- * item of its generation is done. */
+/* data/workpool: thread pool with a FIFO of jobs (see workpool.h). Workers sleep until the queue
+ * holds a job with unclaimed items, claim items one by one under the mutex (items are coarse: one
+ * audio's chunks), and signal waiters when a job's last item is done. A job leaves the queue when
+ * its last item is claimed; it is finished when its last item is done. */
 #include "data/workpool.h"
 
 #include <pthread.h>
@@ -14,14 +14,8 @@ struct qa_workpool {
     int started;
     pthread_mutex_t mu;
     pthread_cond_t cv_work, cv_done;
-    uint64_t gen;
     int stop;
-    qa_workpool_fn fn;
-    void *ctx;
-    int64_t n_items, next, done;
-    int64_t err_item; /* lowest failing item, INT64_MAX: none */
-    qa_status err;
-    char msg[1024];
+    qa_workpool_job *head, *tail; /* jobs with unclaimed items, oldest first */
 };
 
 typedef struct {
@@ -29,25 +23,33 @@ typedef struct {
     int id;
 } worker_arg;
 
-/* Claims and runs items of the current generation; called with mu held, returns with mu held. */
-static void drain(qa_workpool *p, int id)
+/* Claims the next item of the oldest job (mu held); returns the job or NULL. */
+static qa_workpool_job *claim(qa_workpool *p, int64_t *item)
 {
-    while (p->next < p->n_items) {
-        int64_t item = p->next++;
-        qa_workpool_fn fn = p->fn;
-        void *ctx = p->ctx;
-        pthread_mutex_unlock(&p->mu);
-        qa_status st = fn(ctx, item, id);
-        char msg[1024];
-        if (st) snprintf(msg, sizeof msg, "%s", qa_error_message());
-        pthread_mutex_lock(&p->mu);
-        if (st && item < p->err_item) {
-            p->err_item = item;
-            p->err = st;
-            snprintf(p->msg, sizeof p->msg, "%s", msg);
-        }
-        if (++p->done == p->n_items) pthread_cond_signal(&p->cv_done);
+    qa_workpool_job *j = p->head;
+    if (!j) return NULL;
+    *item = j->next++;
+    if (j->next == j->n_items) {
+        p->head = j->queue_next;
+        if (!p->head) p->tail = NULL;
     }
+    return j;
+}
+
+/* Runs one claimed item (called with mu held, returns with it held). */
+static void run_item(qa_workpool *p, qa_workpool_job *j, int64_t item, int id)
+{
+    pthread_mutex_unlock(&p->mu);
+    qa_status st = j->fn(j->ctx, item, id);
+    char msg[1024];
+    if (st) snprintf(msg, sizeof msg, "%s", qa_error_message());
+    pthread_mutex_lock(&p->mu);
+    if (st && item < j->err_item) {
+        j->err_item = item;
+        j->err = st;
+        snprintf(j->msg, sizeof j->msg, "%s", msg);
+    }
+    if (++j->done == j->n_items) pthread_cond_broadcast(&p->cv_done);
 }
 
 static void *worker_main(void *arg)
@@ -56,13 +58,13 @@ static void *worker_main(void *arg)
     qa_workpool *p = wa->p;
     int id = wa->id;
     free(wa);
-    uint64_t seen = 0;
     pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (!p->stop && p->gen == seen) pthread_cond_wait(&p->cv_work, &p->mu);
+        while (!p->stop && !p->head) pthread_cond_wait(&p->cv_work, &p->mu);
         if (p->stop) break;
-        seen = p->gen;
-        drain(p, id);
+        int64_t item;
+        qa_workpool_job *j = claim(p, &item);
+        if (j) run_item(p, j, item, id);
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;
@@ -117,27 +119,37 @@ int qa_workpool_workers(const qa_workpool *p)
     return p->n > 0 ? p->n : 1;
 }
 
+void qa_workpool_submit(qa_workpool *p, qa_workpool_job *j, int64_t n_items, qa_workpool_fn fn, void *ctx)
+{
+    *j = (qa_workpool_job){.fn = fn, .ctx = ctx, .n_items = n_items > 0 ? n_items : 0, .err_item = INT64_MAX};
+    if (j->n_items == 0) return;
+    pthread_mutex_lock(&p->mu);
+    if (p->n == 0) { /* no threads: run everything here, now */
+        for (int64_t i = 0; i < j->n_items; i++) {
+            j->next++;
+            run_item(p, j, i, 0);
+        }
+    } else {
+        if (p->tail) p->tail->queue_next = j;
+        else p->head = j;
+        p->tail = j;
+        pthread_cond_broadcast(&p->cv_work);
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+qa_status qa_workpool_wait(qa_workpool *p, qa_workpool_job *j)
+{
+    pthread_mutex_lock(&p->mu);
+    while (j->done < j->n_items) pthread_cond_wait(&p->cv_done, &p->mu);
+    qa_status st = j->err;
+    pthread_mutex_unlock(&p->mu);
+    return st ? qa_error(st, "%s", j->msg) : QA_OK;
+}
+
 qa_status qa_workpool_run(qa_workpool *p, int64_t n_items, qa_workpool_fn fn, void *ctx)
 {
-    if (n_items <= 0) return QA_OK;
-    pthread_mutex_lock(&p->mu);
-    p->fn = fn;
-    p->ctx = ctx;
-    p->n_items = n_items;
-    p->next = p->done = 0;
-    p->err_item = INT64_MAX;
-    p->err = QA_OK;
-    if (p->n == 0) {
-        drain(p, 0);
-    } else {
-        p->gen++;
-        pthread_cond_broadcast(&p->cv_work);
-        while (p->done < p->n_items) pthread_cond_wait(&p->cv_done, &p->mu);
-    }
-    qa_status st = p->err;
-    char msg[1024];
-    snprintf(msg, sizeof msg, "%s", p->msg);
-    p->n_items = 0; /* late-waking workers find nothing to claim */
-    pthread_mutex_unlock(&p->mu);
-    return st ? qa_error(st, "%s", msg) : QA_OK;
+    qa_workpool_job j;
+    qa_workpool_submit(p, &j, n_items, fn, ctx);
+    return qa_workpool_wait(p, &j);
 }
