@@ -431,6 +431,7 @@ qa_status qa_shard_fetch_feat(qa_shard *sh, int64_t j, float *dst, int64_t F, qa
         return mel ? qa_shard_read_mel_hdf5(sh, j, dst, F)
                    : read_range(sh, sh->feat, "feat", H5T_NATIVE_FLOAT, off, stored, dst);
     }
+    const hsize_t max_size = (hsize_t)job->rows * (hsize_t)C * 4 * 2 + 4096;
     for (int c = 0; c < job->n_chunks; c++) {
         hsize_t o[2] = {0, 0}, size = 0;
         o[mel ? 1 : 0] = (hsize_t)((c0 + c) * C);
@@ -438,7 +439,9 @@ qa_status qa_shard_fetch_feat(qa_shard *sh, int64_t j, float *dst, int64_t F, qa
         herr_t e = -1;
         H5E_BEGIN_TRY
         {
-            if (H5Dget_chunk_storage_size(sh->feat, o, &size) >= 0 && size > 0 && size <= UINT32_MAX &&
+            /* a stored chunk is never much larger than its raw bytes (zlib's bound, or stored raw
+             * when deflate is skipped): a bigger size comes from a corrupt index, not worth a malloc */
+            if (H5Dget_chunk_storage_size(sh->feat, o, &size) >= 0 && size > 0 && size <= max_size &&
                 qa_byte_arena_reserve(arena, (size_t)size) == 0)
                 e = H5Dread_chunk(sh->feat, H5P_DEFAULT, o, &mask, arena->p + arena->n);
         }
