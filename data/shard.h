@@ -56,8 +56,10 @@ typedef struct {
 
 typedef struct qa_shard_writer qa_shard_writer;
 /* `format` is a free label stored as an attribute ("pretrain", "chat"). `feat_deflate`: deflate level
- * (1-9, with the shuffle filter) of the features, 0 = stored uncompressed (mel floats shrink only
- * ~25% but decompression dominates loader time: docs/benchmarks.md). Other arrays always use level 1. */
+ * (1-9, with the shuffle filter) of the features, 0 = stored uncompressed (28% larger, the loader
+ * 5-8x faster: docs/benchmarks.md). Compressed features are written chunk by chunk with the
+ * low-entropy byte planes deflated and the others stored (shard_chunk.h, qa_feat_encode), which
+ * any HDF5 reader decodes with the standard filters. Other arrays always use level 1. */
 qa_status qa_shard_writer_open(qa_shard_writer **out, const char *path, qa_feat_kind kind, const char *format,
                                int feat_deflate);
 qa_status qa_shard_writer_add(qa_shard_writer *w, const qa_shard_sample *s);
