@@ -8,7 +8,7 @@ CC      ?= cc
 CXX     ?= c++
 PREFIX  ?= /usr/local
 
-PKGS := hdf5-serial sndfile samplerate yaml-0.1 sentencepiece libpcre2-8 libutf8proc libcjson
+PKGS := hdf5-serial sndfile samplerate yaml-0.1 sentencepiece libpcre2-8 libutf8proc libcjson zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

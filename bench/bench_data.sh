@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench/bench_data.sh: `qaudio prepare` throughput (audio hours per minute, 1 and 2 workers) and
 # loader throughput (samples/s with prefetch) for 10-second samples, against the PyTorch twin
-# (bench/data_twin.py) in the same run. Run through `make bench BENCH=data`.
+# (bench/data_twin.py) in the same run; then what a training step of the `small` model consumes
+# against what the loader delivers (bench_small_step; SMALL_STEPS=0 skips it: it writes a 740 MB
+# checkpoint and takes about a minute). Run through `make bench BENCH=data`.
 set -euo pipefail
 BUILD=${BUILD:-build}
 QAUDIO=${QAUDIO:-$BUILD/qaudio}
@@ -44,6 +46,12 @@ echo "$l" | grep -v '^QAUDIO_LOADER_SPS' | sed 's/^/deflate 1: /'
 qsps=$(echo "$l" | awk '/^QAUDIO_LOADER_SPS/ {print $2}')
 "$BUILD/bench/bench_data" "$W/out0" 3 | grep -v '^QAUDIO_LOADER_SPS' | sed 's/^/uncompressed: /'
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (other jobs share the 2 cores: figures are noisy)"
+if [ "${SMALL_STEPS:-3}" != 0 ]; then
+  "$QAUDIO" init --config configs/model/small.yaml -o "$W/small" --seed 7 >/dev/null
+  OMP_NUM_THREADS=${OMP_NUM_THREADS:-2} "$BUILD/bench/bench_small_step" "$W/small" "$W/out1" 4 "${SMALL_STEPS:-3}" |
+    grep -v '^QAUDIO_'
+  rm -rf "$W/small"
+fi
 if t=$(OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX} "$PY" bench/data_twin.py "$W" "$N" 2>&1); then
   echo "$t" | grep -v '^TORCH_'
   thpm=$(echo "$t" | awk '/^TORCH_PREPARE_HPM/ {print $2}')

@@ -1,7 +1,9 @@
 /* data/loader: shuffled, rank-sliced, length-bucketed batches from HDF5 shards with a prefetch
  * thread (see loader.h for the contract). Layout of this file: shard discovery, the per-epoch
  * schedule (a pure function of seed, epoch, rank and the sample lengths), filling one batch, and
- * the producer/consumer ring. */
+ * the producer/consumer ring. Filling a batch = reading its tokens and its features' raw chunks
+ * (HDF5, on the prefetch thread) then a decode job on the pool (data/workpool.h) that overlaps
+ * the next batch's reads; the consumer waits for that job before handing the batch out. */
 #include "data/loader.h"
 
 #include <glob.h>
@@ -11,17 +13,27 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/log.h"
 #include "data/special_tokens.h"
+#include "data/workpool.h"
 
 const qa_loader_opts qa_loader_opts_default = {.batch_size = 1, .rank = 0, .world = 1, .seed = 0, .shuffle = 1,
                                                .n_buckets = 0, .pad_multiple = 8, .frame_multiple = 2,
-                                               .prefetch = 2, .drop_last = 0, .pad_id = QA_TOK_ENDOFTEXT,
+                                               .prefetch = 2, .decode_threads = 2, .drop_last = 0, .pad_id = QA_TOK_ENDOFTEXT,
                                                .specaug = {0}};
+
+struct qa_loader;
 
 typedef struct {
     qa_batch b;
+    struct qa_loader *owner;
     int *row_shard;     /* (batch_size) shard of each row, found in the first pass of fill */
     int64_t *row_local; /* (batch_size) sample index inside that shard */
+    qa_byte_arena arena; /* compressed feature chunks fetched for this batch */
+    qa_feat_job *jobs;   /* (A_cap) one per audio */
+    uint64_t *aug_seed;  /* (A_cap) SpecAugment seed of each audio */
+    qa_workpool_job job; /* this batch's decode, running while the next batch is fetched */
+    int submitted;       /* job submitted and not yet waited for */
     qa_status st;
     char err[512];
 } slot_t;
@@ -48,6 +60,9 @@ struct qa_loader {
     int64_t pcm_cap;
     qa_feat_kind kind;
     sched_t sc;
+    qa_workpool *pool;         /* decode threads */
+    qa_feat_scratch **scratch; /* (n_scratch) one per decode worker */
+    int n_scratch;
     int K; /* ring slots */
     slot_t *slots;
     /* ring state (guarded by mu when the thread runs) */
@@ -196,6 +211,18 @@ static void build_schedule(qa_loader *l, int64_t epoch)
 
 /* ---- one batch ---- */
 
+/* Decode-thread item: audio `a` of the slot's batch. */
+static qa_status decode_one(void *arg, int64_t a, int worker)
+{
+    slot_t *sl = arg;
+    qa_batch *b = &sl->b;
+    qa_status st = qa_feat_job_decode(&sl->jobs[a], sl->arena.p, sl->owner->scratch[worker]);
+    if (!st && b->kind == QA_FEAT_MEL)
+        qa_specaug_apply(&sl->owner->o.specaug, b->mel + a * QA_SHARD_MEL_BINS * b->F, b->F, b->mel_len[a],
+                         sl->aug_seed[a]);
+    return st;
+}
+
 static qa_status fill(qa_loader *l, slot_t *sl, int64_t lin)
 {
     int64_t epoch = lin / l->steps, step = lin % l->steps;
@@ -248,32 +275,30 @@ static qa_status fill(qa_loader *l, slot_t *sl, int64_t lin)
     int F = round_up(maxt, l->o.frame_multiple);
     if (F > 3000) F = 3000;
     b->F = l->kind == QA_FEAT_MEL ? F : 0;
-    /* second pass: features (the audio index runs in the same order as above) */
+    /* second pass: fetch every audio's features (HDF5, this thread: raw compressed chunks on the
+     * direct path, H5Dread otherwise), then decode + SpecAugment on the decode threads */
     na = 0;
+    sl->arena.n = 0;
     for (int i = 0; i < n; i++) {
         int64_t k = sl->row_local[i];
         qa_shard *sh = l->sh[sl->row_shard[i]];
         const qa_shard_index *ix = qa_shard_get_index(sh);
         for (int64_t j = ix->audio_off[k]; j < ix->audio_off[k + 1]; j++, na++) {
-            qa_status st;
-            if (l->kind == QA_FEAT_MEL) {
-                float *mel = b->mel + (int64_t)na * QA_SHARD_MEL_BINS * F;
-                st = qa_shard_read_mel(sh, j, mel, F);
-                if (!st)
-                    qa_specaug_apply(&l->o.specaug, mel, F, b->mel_len[na],
-                                     qa_data_seed(l->o.seed, (uint64_t)epoch, (uint64_t)items[i],
-                                                  (uint64_t)(j - ix->audio_off[k])));
-            } else {
-                st = qa_shard_read_pcm(sh, j, b->pcm + b->pcm_off[na]);
-            }
+            float *dst = l->kind == QA_FEAT_MEL ? b->mel + (int64_t)na * QA_SHARD_MEL_BINS * F : b->pcm + b->pcm_off[na];
+            qa_status st = qa_shard_fetch_feat(sh, j, dst, F, &sl->arena, &sl->jobs[na]);
             if (st) return st;
+            sl->aug_seed[na] = qa_data_seed(l->o.seed, (uint64_t)epoch, (uint64_t)items[i], (uint64_t)(j - ix->audio_off[k]));
         }
     }
+    /* decoded on the pool while this thread goes on with the next batch; qa_loader_next waits */
+    qa_workpool_submit(l->pool, &sl->job, na, decode_one, sl);
+    sl->submitted = 1;
     return QA_OK;
 }
 
 static void fill_slot(qa_loader *l, slot_t *sl, int64_t lin)
 {
+    sl->submitted = 0;
     sl->st = fill(l, sl, lin);
     if (sl->st) snprintf(sl->err, sizeof sl->err, "%s", qa_error_message());
 }
@@ -300,16 +325,32 @@ static void *producer(void *arg)
     }
 }
 
+/* Waits for a slot's decode job; its error becomes the slot's. */
+static void finish_decode(qa_loader *l, slot_t *sl)
+{
+    if (!sl->submitted) return;
+    sl->submitted = 0;
+    qa_status st = qa_workpool_wait(l->pool, &sl->job);
+    if (st && !sl->st) {
+        sl->st = st;
+        snprintf(sl->err, sizeof sl->err, "%s", qa_error_message());
+    }
+}
+
+/* Stops the prefetch thread, then waits for the decodes it submitted (they write into the slots). */
 static void stop_thread(qa_loader *l)
 {
-    if (!l->running) return;
-    pthread_mutex_lock(&l->mu);
-    l->stop = 1;
-    pthread_cond_broadcast(&l->cv);
-    pthread_mutex_unlock(&l->mu);
-    pthread_join(l->th, NULL);
-    l->running = 0;
-    l->stop = 0;
+    if (l->running) {
+        pthread_mutex_lock(&l->mu);
+        l->stop = 1;
+        pthread_cond_broadcast(&l->cv);
+        pthread_mutex_unlock(&l->mu);
+        pthread_join(l->th, NULL);
+        l->running = 0;
+        l->stop = 0;
+    }
+    if (l->slots)
+        for (int k = 0; k < l->K; k++) finish_decode(l, &l->slots[k]);
 }
 
 static qa_status restart(qa_loader *l, int64_t lin)
@@ -346,6 +387,7 @@ qa_status qa_loader_next(qa_loader *l, const qa_batch **batch)
         l->holding = 1;
         pthread_mutex_unlock(&l->mu);
     }
+    finish_decode(l, sl);
     if (sl->st) return qa_error(sl->st, "%s", sl->err);
     *batch = &sl->b;
     return QA_OK;
@@ -382,6 +424,9 @@ static qa_status alloc_slots(qa_loader *l)
 {
     int64_t B = l->o.batch_size, A = l->A_cap, T = l->T_cap;
     l->K = l->o.prefetch > 0 ? l->o.prefetch + 1 : 1;
+    /* compressed chunks of a full batch: about the raw size of its features plus one chunk per
+     * audio at each end; the arena grows if a batch needs more */
+    size_t arena_bytes = (size_t)(l->kind == QA_FEAT_MEL ? A * QA_SHARD_MEL_BINS * (l->F_cap + 1024) : l->pcm_cap + A * 262144) * 4;
     l->slots = calloc((size_t)l->K, sizeof *l->slots);
     if (!l->slots) return qa_error(QA_ERR_NOMEM, "out of memory");
     for (int k = 0; k < l->K; k++) {
@@ -398,6 +443,10 @@ static qa_status alloc_slots(qa_loader *l)
         b->t_cnn = malloc((size_t)A * 4 + 4);
         b->span = malloc((size_t)A * 4 + 4);
         b->n_samples = malloc((size_t)A * 8 + 8);
+        l->slots[k].jobs = malloc((size_t)A * sizeof(qa_feat_job) + sizeof(qa_feat_job));
+        l->slots[k].aug_seed = malloc((size_t)A * 8 + 8);
+        if (!l->slots[k].jobs || !l->slots[k].aug_seed || qa_byte_arena_reserve(&l->slots[k].arena, arena_bytes))
+            return qa_error(QA_ERR_NOMEM, "out of memory allocating loader buffers");
         if (l->kind == QA_FEAT_MEL) b->mel = malloc((size_t)(A * QA_SHARD_MEL_BINS * l->F_cap) * 4 + 4);
         else {
             b->pcm = malloc((size_t)l->pcm_cap * 4 + 4);
@@ -417,9 +466,9 @@ qa_status qa_loader_new(qa_loader **out, const char *const *paths, int n_paths, 
     const qa_loader_opts *o = opts ? opts : &qa_loader_opts_default;
     if (o->batch_size < 1 || o->world < 1 || o->rank < 0 || o->rank >= o->world || o->n_buckets < 0 ||
         o->n_buckets > QA_LOADER_MAX_BUCKETS || o->pad_multiple < 1 || o->frame_multiple < 2 ||
-        o->frame_multiple % 2)
+        o->frame_multiple % 2 || o->decode_threads < 0 || o->decode_threads > 256)
         return qa_error(QA_ERR_CONFIG, "loader options: need batch_size >= 1, 0 <= rank < world, 0..%d buckets, "
-                        "pad_multiple >= 1, even frame_multiple >= 2", QA_LOADER_MAX_BUCKETS);
+                        "pad_multiple >= 1, even frame_multiple >= 2, 0..256 decode threads", QA_LOADER_MAX_BUCKETS);
     for (int b = 0; b < o->n_buckets; b++)
         if (o->bucket_bounds[b] < 1 || (b && o->bucket_bounds[b] <= o->bucket_bounds[b - 1]))
             return qa_error(QA_ERR_CONFIG, "loader bucket bounds must be positive and strictly ascending");
@@ -486,7 +535,18 @@ qa_status qa_loader_new(qa_loader **out, const char *const *paths, int n_paths, 
     sc->pending = malloc((size_t)(nb * GB) * sizeof *sc->pending);
     sc->n_pending = malloc((size_t)nb * sizeof *sc->n_pending);
     if (!sc->start || !sc->T || !sc->items || !sc->perm || !sc->pending || !sc->n_pending) goto oom;
-    if ((s = alloc_slots(l)) || (s = restart(l, 0))) goto fail;
+    if ((s = alloc_slots(l)) || (s = qa_workpool_new(&l->pool, o->decode_threads))) goto fail;
+    for (int k = 0; k < l->K; k++) l->slots[k].owner = l;
+    l->n_scratch = qa_workpool_workers(l->pool);
+    l->scratch = calloc((size_t)l->n_scratch, sizeof *l->scratch);
+    if (!l->scratch) goto oom;
+    for (int w = 0; w < l->n_scratch; w++)
+        if ((s = qa_feat_scratch_new(&l->scratch[w]))) goto fail;
+    int direct = 0;
+    for (int i = 0; i < l->n_shards; i++) direct += qa_shard_direct(l->sh[i]);
+    qa_log_debug("loader: %d of %d shards decoded on %d decode thread(s) (direct chunk reads), the rest by "
+                 "H5Dread", direct, l->n_shards, o->decode_threads);
+    if ((s = restart(l, 0))) goto fail;
     *out = l;
     return QA_OK;
 oom:
@@ -515,6 +575,9 @@ void qa_loader_free(qa_loader *l)
             qa_batch *b = &l->slots[k].b;
             free(l->slots[k].row_shard);
             free(l->slots[k].row_local);
+            free(l->slots[k].jobs);
+            free(l->slots[k].aug_seed);
+            free(l->slots[k].arena.p);
             free(b->ids);
             free(b->labels);
             free(b->lengths);
@@ -530,6 +593,10 @@ void qa_loader_free(qa_loader *l)
             free(b->pcm_off);
         }
     free(l->slots);
+    qa_workpool_free(l->pool);
+    if (l->scratch)
+        for (int w = 0; w < l->n_scratch; w++) qa_feat_scratch_free(l->scratch[w]);
+    free(l->scratch);
     pthread_mutex_destroy(&l->mu);
     pthread_cond_destroy(&l->cv);
     free(l);

@@ -10,7 +10,10 @@
  * - Ranks: global batch k is split into `world` contiguous slices; rank r takes slice r. The
  *   slices of all ranks are disjoint and cover every sample of the epoch; every rank gets the same
  *   number of steps (a slice of a small final batch may be empty: n == 0).
- * - A background thread prefetches `prefetch` batches into buffers allocated once at creation.
+ * - A background thread prefetches `prefetch` batches into buffers allocated once at creation. It
+ *   reads the compressed feature chunks raw (HDF5 serialises all its calls) and `decode_threads`
+ *   threads inflate them straight into the batch buffers (data/shard_chunk.h) while it goes on
+ *   reading the next batch; qa_loader_next waits for its batch's decode.
  * - Position (epoch, cursor = batches already returned in that epoch) can be saved and restored;
  *   the batch after a restore is bit-identical to the one an uninterrupted run would return.
  * - Mel batches hold, per audio, (80, F) frames with F = 2*max(t_cnn) over the batch (rounded up to
@@ -46,13 +49,14 @@ typedef struct {
     int pad_multiple;     /* rows longer than the last bound are padded to a multiple of this */
     int frame_multiple;   /* F is rounded up to a multiple of this (even; 2 = exact 2*max t_cnn) */
     int prefetch;         /* batches prepared ahead by the background thread; 0 = no thread */
+    int decode_threads;   /* threads inflating compressed feature chunks (0 = on the filling thread) */
     int drop_last;        /* drop incomplete global batches (then slices do not cover everything) */
     int32_t pad_id;       /* id of padding tokens (Qwen <|endoftext|> 151643; look it up for other vocabularies) */
     qa_specaug_opts specaug; /* applied to mel features (seeded by seed, epoch, sample, audio) */
 } qa_loader_opts;
 
 /* batch_size 1, rank 0 of 1, seed 0, shuffle on, no buckets, pad_multiple 8, frame_multiple 2,
- * prefetch 2, keep last, pad id 151643, SpecAugment off. */
+ * prefetch 2, 2 decode threads, keep last, pad id 151643, SpecAugment off. */
 extern const qa_loader_opts qa_loader_opts_default;
 
 typedef struct {

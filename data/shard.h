@@ -15,7 +15,9 @@
  *   qa_shard_read_tokens(sh, i, ids, labels);       // (n) each
  *   qa_shard_read_mel(sh, audio_j, mel, F);         // (80, F) exact padded log-mel frames
  *   qa_shard_close(sh);
- * A qa_shard may be used by one thread at a time (HDF5 here is built thread-safe). */
+ * A qa_shard may be used by one thread at a time (HDF5 here is built thread-safe).
+ * Fast path: compressed feature chunks are fetched raw under HDF5 and inflated outside it
+ * (qa_shard_fetch_feat + qa_feat_job_decode, data/shard_chunk.h), so decoding runs on many threads. */
 #ifndef QA_DATA_SHARD_H
 #define QA_DATA_SHARD_H
 
@@ -23,6 +25,7 @@
 #include <stdint.h>
 
 #include "core/status.h"
+#include "data/shard_chunk.h"
 
 #define QA_SHARD_SCHEMA 1
 #define QA_SHARD_MEL_BINS 80
@@ -53,8 +56,10 @@ typedef struct {
 
 typedef struct qa_shard_writer qa_shard_writer;
 /* `format` is a free label stored as an attribute ("pretrain", "chat"). `feat_deflate`: deflate level
- * (1-9, with the shuffle filter) of the features, 0 = stored uncompressed (mel floats shrink only
- * ~25% but decompression dominates loader time: docs/benchmarks.md). Other arrays always use level 1. */
+ * (1-9, with the shuffle filter) of the features, 0 = stored uncompressed (28% larger, the loader
+ * 5-8x faster: docs/benchmarks.md). Compressed features are written chunk by chunk with the
+ * low-entropy byte planes deflated and the others stored (shard_chunk.h, qa_feat_encode), which
+ * any HDF5 reader decodes with the standard filters. Other arrays always use level 1. */
 qa_status qa_shard_writer_open(qa_shard_writer **out, const char *path, qa_feat_kind kind, const char *format,
                                int feat_deflate);
 qa_status qa_shard_writer_add(qa_shard_writer *w, const qa_shard_sample *s);
@@ -91,6 +96,17 @@ qa_status qa_shard_read_tokens(qa_shard *sh, int64_t i, int32_t *ids, int32_t *l
  * then the audio's floor value up to F, which rebuilds the reference's padded 30-s spectrogram
  * exactly for any F <= 3000 (docs/shard-format.md). MEL shards only. */
 qa_status qa_shard_read_mel(qa_shard *sh, int64_t j, float *mel, int64_t F);
+/* The same through H5Dread only (HDF5 decompresses, under its global lock): the reference the
+ * direct chunk path is tested against. */
+qa_status qa_shard_read_mel_hdf5(qa_shard *sh, int64_t j, float *mel, int64_t F);
+/* 1 when the feature chunks are decoded by qaudio (pipeline [deflate] or [shuffle, deflate], see
+ * shard_read.c), 0 when they are read with H5Dread (e.g. --feature-deflate 0). */
+int qa_shard_direct(const qa_shard *sh);
+/* Phase 1 of a feature read (HDF5 calls; this shard's thread): audio j's stored features go to dst
+ * (mel: (80, F) as qa_shard_read_mel; pcm: F ignored, feat_off[j+1]-feat_off[j] samples). On the
+ * direct path the compressed chunks are appended to arena and *job is left pending: finish with
+ * qa_feat_job_decode (any thread) while arena and dst stay alive. Otherwise dst is filled here. */
+qa_status qa_shard_fetch_feat(qa_shard *sh, int64_t j, float *dst, int64_t F, qa_byte_arena *arena, qa_feat_job *job);
 /* PCM of audio j: feat_off[j+1]-feat_off[j] samples. PCM shards only. */
 qa_status qa_shard_read_pcm(qa_shard *sh, int64_t j, float *pcm);
 /* The source record of sample i, malloc'd and NUL-terminated. */

@@ -1,17 +1,25 @@
 /* data/shard_read: opening and reading HDF5 shards (see shard.h, docs/shard-format.md).
  * qa_shard_open loads the small index arrays and checks everything that would otherwise surface
  * later as garbage: schema version, array sizes, offsets starting at 0, never decreasing and
- * ending at the size of the array they index. Every error names the file. */
+ * ending at the size of the array they index. Every error names the file. It also inspects the
+ * feature dataset's chunking and filters to decide whether its chunks are fetched raw
+ * (H5Dread_chunk) and decoded by data/shard_chunk.c, or read with H5Dread. */
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "data/shard.h"
+#include "data/shard_chunk.h"
 
 struct qa_shard {
     hid_t file, ids, labels, feat, record;
     char *path;
+    /* direct chunk path (shard_chunk.h): set at open when qaudio decodes feat's filter pipeline */
+    int direct;
+    int64_t chunk;                /* chunk width in columns (frames or samples) */
+    int shuffle_idx, deflate_idx; /* filter positions, -1 = absent */
     qa_shard_index ix;
     int64_t *tok_off, *audio_off, *feat_off, *samples, *record_off;
     int32_t *task, *mel_len, *span;
@@ -166,6 +174,67 @@ static qa_status read_attr_str(qa_shard *sh, const char *name, char *buf, size_t
     return QA_OK;
 }
 
+static int host_little_endian(void)
+{
+    const uint32_t one = 1;
+    uint8_t b;
+    memcpy(&b, &one, 1);
+    return b == 1;
+}
+
+/* Decides whether feat's chunks are decoded by shard_chunk.c: chunked, little-endian float32, each
+ * chunk spanning all rows (mel: 80 bins), chunks not so narrow that an audio needs more than
+ * QA_FEAT_JOB_MAX_CHUNKS, and a filter pipeline of [deflate] or [shuffle(4), deflate]. An
+ * unfiltered dataset is read with H5Dread too (it reads only the frames needed, and there is no
+ * decompression to take out of HDF5's lock). */
+static void detect_direct(qa_shard *sh)
+{
+    sh->direct = 0;
+    sh->shuffle_idx = sh->deflate_idx = -1;
+    int rank = sh->ix.kind == QA_FEAT_MEL ? 2 : 1;
+    char why[160] = "";
+    hid_t dcpl = -1, type = -1;
+    H5E_BEGIN_TRY
+    {
+        dcpl = H5Dget_create_plist(sh->feat);
+        type = H5Dget_type(sh->feat);
+        hsize_t cd[2] = {0, 0};
+        int nf = dcpl < 0 ? -1 : H5Pget_nfilters(dcpl);
+        if (dcpl < 0 || type < 0 || nf < 0) snprintf(why, sizeof why, "cannot query its creation properties");
+        else if (!host_little_endian() || H5Tequal(type, H5T_IEEE_F32LE) <= 0)
+            snprintf(why, sizeof why, "not little-endian float32 on a little-endian host");
+        else if (H5Pget_layout(dcpl) != H5D_CHUNKED || H5Pget_chunk(dcpl, rank, cd) != rank)
+            snprintf(why, sizeof why, "not chunked");
+        else if (rank == 2 && cd[0] != QA_SHARD_MEL_BINS)
+            snprintf(why, sizeof why, "chunks of %llu bins, not all 80", (unsigned long long)cd[0]);
+        else if ((int64_t)cd[rank - 1] < (rank == 2 ? 3000 : 480000) / (QA_FEAT_JOB_MAX_CHUNKS - 2))
+            snprintf(why, sizeof why, "chunks of %llu columns are too narrow", (unsigned long long)cd[rank - 1]);
+        else if (nf == 0)
+            snprintf(why, sizeof why, "uncompressed");
+        else {
+            for (int i = 0; i < nf && !why[0]; i++) {
+                unsigned flags, cdv[8];
+                size_t ncd = 8;
+                char name[64];
+                H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cdv, sizeof name, name, NULL);
+                if (id == H5Z_FILTER_SHUFFLE && i == 0 && nf == 2 && ncd >= 1 && cdv[0] == 4) sh->shuffle_idx = i;
+                else if (id == H5Z_FILTER_DEFLATE && i == nf - 1) sh->deflate_idx = i;
+                else snprintf(why, sizeof why, "filter %d is %d (%s)", i, (int)id, name);
+            }
+            if (!why[0]) sh->chunk = (int64_t)cd[rank - 1];
+        }
+        if (type >= 0) H5Tclose(type);
+        if (dcpl >= 0) H5Pclose(dcpl);
+    }
+    H5E_END_TRY;
+    sh->direct = !why[0];
+    if (!sh->direct) {
+        sh->shuffle_idx = sh->deflate_idx = -1;
+        qa_log_debug("shard %s: feat read with H5Dread (%s); the direct chunk path takes [deflate] or "
+                     "[shuffle, deflate] on float32", sh->path, why);
+    }
+}
+
 static qa_status load_index(qa_shard *sh)
 {
     int64_t ver;
@@ -217,6 +286,7 @@ static qa_status load_index(qa_shard *sh)
             return bad(sh, m);
         }
     }
+    detect_direct(sh);
     sh->n_record = (int64_t)d_rec;
     sh->ix = (qa_shard_index){.path = sh->path, .kind = sh->ix.kind, .n_samples = n, .n_audio = na,
                               .n_tokens = (int64_t)d_ids, .n_feat = nfeat, .tok_off = sh->tok_off,
@@ -288,7 +358,23 @@ qa_status qa_shard_read_tokens(qa_shard *sh, int64_t i, int32_t *ids, int32_t *l
     return s;
 }
 
-qa_status qa_shard_read_mel(qa_shard *sh, int64_t j, float *mel, int64_t F)
+/* One audio's features through fetch + decode on this thread (temporary arena and scratch). */
+static qa_status read_feat(qa_shard *sh, int64_t j, float *dst, int64_t F)
+{
+    qa_byte_arena arena = {0};
+    qa_feat_job job;
+    qa_feat_scratch *sc = NULL;
+    qa_status s = qa_shard_fetch_feat(sh, j, dst, F, &arena, &job);
+    if (!s && job.pending) {
+        s = qa_feat_scratch_new(&sc);
+        if (!s) s = qa_feat_job_decode(&job, arena.p, sc);
+    }
+    qa_feat_scratch_free(sc);
+    free(arena.p);
+    return s;
+}
+
+qa_status qa_shard_read_mel_hdf5(qa_shard *sh, int64_t j, float *mel, int64_t F)
 {
     if (sh->ix.kind != QA_FEAT_MEL) return qa_error(QA_ERR_ARG, "shard %s holds PCM, not mel features", sh->path);
     if (j < 0 || j >= sh->ix.n_audio || F < 1 || F > 3000)
@@ -319,13 +405,69 @@ qa_status qa_shard_read_mel(qa_shard *sh, int64_t j, float *mel, int64_t F)
     return QA_OK;
 }
 
+int qa_shard_direct(const qa_shard *sh)
+{
+    return sh->direct;
+}
+
+qa_status qa_shard_fetch_feat(qa_shard *sh, int64_t j, float *dst, int64_t F, qa_byte_arena *arena, qa_feat_job *job)
+{
+    int mel = sh->ix.kind == QA_FEAT_MEL;
+    job->pending = 0;
+    if (j < 0 || j >= sh->ix.n_audio || (mel && (F < 1 || F > 3000)))
+        return qa_error(QA_ERR_ARG, "shard %s: audio %lld / %lld frames out of range", sh->path, (long long)j,
+                        (long long)F);
+    int64_t off = sh->feat_off[j], stored = sh->feat_off[j + 1] - off, m = mel && stored > F ? F : stored;
+    if (!sh->direct || m == 0)
+        return mel ? qa_shard_read_mel_hdf5(sh, j, dst, F)
+                   : read_range(sh, sh->feat, "feat", H5T_NATIVE_FLOAT, off, stored, dst);
+    int64_t C = sh->chunk, c0 = off / C, c1 = (off + m - 1) / C;
+    *job = (qa_feat_job){.pending = 1, .path = sh->path, .audio = j, .dst = dst, .rows = mel ? QA_SHARD_MEL_BINS : 1,
+                         .ld = mel ? F : m, .first = off, .m = m, .F = mel ? F : m, .floor = mel ? sh->floor_[j] : 0.0f,
+                         .chunk = C, .shuffle_idx = sh->shuffle_idx, .deflate_idx = sh->deflate_idx, .c0 = c0,
+                         .n_chunks = (int)(c1 - c0 + 1)};
+    if (job->n_chunks > QA_FEAT_JOB_MAX_CHUNKS) { /* only PCM audios over 30 s could get here */
+        job->pending = 0;
+        return mel ? qa_shard_read_mel_hdf5(sh, j, dst, F)
+                   : read_range(sh, sh->feat, "feat", H5T_NATIVE_FLOAT, off, stored, dst);
+    }
+    const hsize_t max_size = (hsize_t)job->rows * (hsize_t)C * 4 * 2 + 4096;
+    for (int c = 0; c < job->n_chunks; c++) {
+        hsize_t o[2] = {0, 0}, size = 0;
+        o[mel ? 1 : 0] = (hsize_t)((c0 + c) * C);
+        uint32_t mask = 0;
+        herr_t e = -1;
+        H5E_BEGIN_TRY
+        {
+            /* a stored chunk is never much larger than its raw bytes (zlib's bound, or stored raw
+             * when deflate is skipped): a bigger size comes from a corrupt index, not worth a malloc */
+            if (H5Dget_chunk_storage_size(sh->feat, o, &size) >= 0 && size > 0 && size <= max_size &&
+                qa_byte_arena_reserve(arena, (size_t)size) == 0)
+                e = H5Dread_chunk(sh->feat, H5P_DEFAULT, o, &mask, arena->p + arena->n);
+        }
+        H5E_END_TRY;
+        if (e < 0) {
+            job->pending = 0;
+            return qa_error(QA_ERR_FORMAT, "shard %s: cannot read the feature chunk %lld (columns from %lld, audio "
+                            "%lld): truncated or corrupt file, re-run qaudio prepare", sh->path,
+                            (long long)(c0 + c), (long long)((c0 + c) * C), (long long)j);
+        }
+        job->ch[c] = (qa_feat_chunk){.off = arena->n, .size = (uint32_t)size, .mask = mask};
+        arena->n += (size_t)size;
+    }
+    return QA_OK;
+}
+
+qa_status qa_shard_read_mel(qa_shard *sh, int64_t j, float *mel, int64_t F)
+{
+    if (sh->ix.kind != QA_FEAT_MEL) return qa_error(QA_ERR_ARG, "shard %s holds PCM, not mel features", sh->path);
+    return read_feat(sh, j, mel, F);
+}
+
 qa_status qa_shard_read_pcm(qa_shard *sh, int64_t j, float *pcm)
 {
     if (sh->ix.kind != QA_FEAT_PCM) return qa_error(QA_ERR_ARG, "shard %s holds mel, not PCM features", sh->path);
-    if (j < 0 || j >= sh->ix.n_audio)
-        return qa_error(QA_ERR_ARG, "shard %s: audio %lld out of range", sh->path, (long long)j);
-    return read_range(sh, sh->feat, "feat", H5T_NATIVE_FLOAT, sh->feat_off[j], sh->feat_off[j + 1] - sh->feat_off[j],
-                      pcm);
+    return read_feat(sh, j, pcm, 0);
 }
 
 qa_status qa_shard_read_record(qa_shard *sh, int64_t i, char **json)

@@ -1,5 +1,8 @@
 /* data/shard_write: the HDF5 shard writer (see shard.h, docs/shard-format.md).
- * Features are appended to an extensible chunked dataset as samples arrive; the small per-sample
+ * Features are appended to an extensible chunked dataset as samples arrive. Compressed features
+ * are gathered into whole chunks here and written with H5Dwrite_chunk, encoded by
+ * qa_feat_encode (shuffle + plane-wise deflate, a stream the standard filters read; see
+ * shard_chunk.h), the last partial chunk zero-padded at commit. The small per-sample
  * and per-audio arrays, the tokens and the records are kept in memory and written at commit. The
  * file lives under "PATH.tmp.PID" until commit renames it. */
 #include <fcntl.h>
@@ -38,9 +41,19 @@ struct qa_shard_writer {
     char format[32];
     hid_t file, feat;
     int64_t n_feat;
+    /* direct chunk writing (compressed features on a little-endian host) */
+    qa_feat_encoder *enc;
+    float *cbuf;          /* (rows, chunk) the chunk being filled, row-major */
+    int64_t chunk, rows;  /* chunk width in columns, rows (80 mel, 1 pcm) */
+    int64_t cfill;        /* columns of cbuf filled */
+    int64_t cstart;       /* dataset column of cbuf's first column */
     vec ids, labels, tok_off, audio_off, task, record, record_off, feat_off, samples, mel_len, span, floor_;
 };
 
+/* Mel chunk width: 256 frames (80 KiB raw). A sample of L frames decodes about L + 256 frames
+ * (the partial chunks at both ends): 10-s samples (1003 frames) decode ~25% extra; wider chunks
+ * cost more (512: ~50%, 1024: ~100%: measured slower), narrower ones compress worse and mean more
+ * HDF5 calls (docs/benchmarks.md "Data"). */
 #define FEAT_CHUNK_FRAMES 256
 #define PCM_CHUNK 65536
 #define DEFLATE_LEVEL 1 /* for ids, labels, records and the index arrays */
@@ -51,6 +64,8 @@ static void writer_free(qa_shard_writer *w)
     vec *vs[] = {&w->ids, &w->labels, &w->tok_off, &w->audio_off, &w->task, &w->record,
                  &w->record_off, &w->feat_off, &w->samples, &w->mel_len, &w->span, &w->floor_};
     for (size_t i = 0; i < sizeof vs / sizeof *vs; i++) free(vs[i]->p);
+    qa_feat_encoder_free(w->enc);
+    free(w->cbuf);
     free(w->path);
     free(w->tmp);
     free(w);
@@ -120,6 +135,20 @@ qa_status qa_shard_writer_open(qa_shard_writer **out, const char *path, qa_feat_
         qa_shard_writer_abort(w);
         return qa_error(QA_ERR_HDF5, "cannot create dataset feat in %s", path);
     }
+    const uint32_t one = 1;
+    uint8_t le;
+    memcpy(&le, &one, 1);
+    if (feat_deflate > 0 && le == 1) {
+        w->rows = rank == 2 ? QA_SHARD_MEL_BINS : 1;
+        w->chunk = (int64_t)chunk[rank - 1];
+        w->cbuf = calloc((size_t)(w->rows * w->chunk), sizeof(float));
+        qa_status st = w->cbuf ? qa_feat_encoder_new(&w->enc, feat_deflate, (size_t)(w->rows * w->chunk))
+                               : qa_error(QA_ERR_NOMEM, "out of memory");
+        if (st) {
+            qa_shard_writer_abort(w);
+            return st;
+        }
+    }
     *out = w;
     return QA_OK;
 }
@@ -129,9 +158,55 @@ int64_t qa_shard_writer_samples(const qa_shard_writer *w)
     return (int64_t)w->task.n;
 }
 
+/* Encodes cbuf and writes it as the chunk starting at column cstart; zero-pads unfilled columns. */
+static qa_status flush_chunk(qa_shard_writer *w)
+{
+    if (w->cfill == 0) return QA_OK;
+    for (int64_t r = 0; r < w->rows; r++)
+        memset(w->cbuf + r * w->chunk + w->cfill, 0, (size_t)(w->chunk - w->cfill) * sizeof(float));
+    const uint8_t *bytes;
+    size_t size;
+    qa_status st = qa_feat_encode(w->enc, w->cbuf, &bytes, &size);
+    if (st) return st;
+    hsize_t off[2] = {0, (hsize_t)w->cstart};
+    if (w->rows == 1) off[0] = (hsize_t)w->cstart;
+    if (H5Dwrite_chunk(w->feat, H5P_DEFAULT, 0, off, size, bytes) < 0)
+        return qa_error(QA_ERR_HDF5, "cannot write a feature chunk to %s (disk full?)", w->tmp);
+    w->cstart += w->cfill;
+    w->cfill = 0;
+    return QA_OK;
+}
+
+/* Direct chunk path: copies the audio's columns into whole chunks, writing each when full. */
+static qa_status append_chunked(qa_shard_writer *w, const qa_shard_audio *a)
+{
+    int64_t done = 0, stride = w->rows == 1 ? a->frames : a->stride;
+    while (done < a->frames) {
+        int64_t k = a->frames - done < w->chunk - w->cfill ? a->frames - done : w->chunk - w->cfill;
+        for (int64_t r = 0; r < w->rows; r++)
+            memcpy(w->cbuf + r * w->chunk + w->cfill, a->feat + r * stride + done, (size_t)k * sizeof(float));
+        w->cfill += k;
+        done += k;
+        if (w->cfill == w->chunk) {
+            qa_status st = flush_chunk(w);
+            if (st) return st;
+        }
+    }
+    return QA_OK;
+}
+
 static qa_status append_feat(qa_shard_writer *w, const qa_shard_audio *a)
 {
     if (a->frames <= 0) return QA_OK;
+    if (w->enc) {
+        hsize_t nd[2] = {QA_SHARD_MEL_BINS, (hsize_t)(w->n_feat + a->frames)};
+        if (w->rows == 1) nd[0] = (hsize_t)(w->n_feat + a->frames);
+        if (H5Dset_extent(w->feat, nd) < 0) return qa_error(QA_ERR_HDF5, "cannot extend feat in %s", w->path);
+        qa_status st = append_chunked(w, a);
+        if (st) return st;
+        w->n_feat += a->frames;
+        return QA_OK;
+    }
     int mel = w->kind == QA_FEAT_MEL;
     hsize_t newd[2] = {QA_SHARD_MEL_BINS, (hsize_t)(w->n_feat + a->frames)};
     if (!mel) newd[0] = (hsize_t)(w->n_feat + a->frames);
@@ -225,6 +300,13 @@ qa_status qa_shard_writer_commit(qa_shard_writer *w)
 {
     hid_t f = w->file;
     herr_t e = 0;
+    if (w->enc) {
+        qa_status st = flush_chunk(w);
+        if (st) {
+            qa_shard_writer_abort(w);
+            return st;
+        }
+    }
     e |= write_1d(f, "ids", H5T_STD_I32LE, H5T_NATIVE_INT32, &w->ids);
     e |= write_1d(f, "labels", H5T_STD_I32LE, H5T_NATIVE_INT32, &w->labels);
     e |= write_1d(f, "tok_off", H5T_STD_I64LE, H5T_NATIVE_INT64, &w->tok_off);

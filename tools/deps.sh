@@ -27,6 +27,7 @@ command   spm_train         sentencepiece
 pkgconfig libpcre2-8        libpcre2-dev
 pkgconfig libutf8proc       libutf8proc-dev
 pkgconfig libcjson          libcjson-dev
+pkgconfig zlib              zlib1g-dev
 '
 bench_table='
 python    torch             python3-torch
