@@ -33,19 +33,11 @@ qa_status qa_evaldata_clothoaqa(qa_evaldata_out *out, const qa_evaldata_opts *o)
     }
     if ((s = qa_ed_csv_open(&c, csv, ',', 1))) goto done;
     opened = 1;
-    int got;
-    if ((s = qa_ed_csv_next(&c, &got))) goto done;
-    int cf = got ? qa_ed_csv_col(&c, "file_name") : -1, cq = got ? qa_ed_csv_col(&c, "QuestionText") : -1;
-    int ca = got ? qa_ed_csv_col(&c, "answer") : -1, nhead = c.nf;
-    if (cf < 0 || cq < 0 || ca < 0) {
-        s = qa_error(QA_ERR_FORMAT, "%s:1: header must name file_name, QuestionText and answer", csv);
-        goto done;
-    }
-    while (!(s = qa_ed_csv_next(&c, &got)) && got) {
-        if (c.nf != nhead) {
-            s = qa_error(QA_ERR_FORMAT, "%s:%zu: %d fields, the header has %d", csv, c.row_line, c.nf, nhead);
-            break;
-        }
+    int got, col[3];
+    static const char *const names[3] = {"file_name", "QuestionText", "answer"};
+    if ((s = qa_ed_csv_header(&c, names, 3, col, "file_name, QuestionText and answer"))) goto done;
+    const int cf = col[0], cq = col[1], ca = col[2];
+    while (!(s = qa_ed_csv_row(&c, &got)) && got) {
         char *audio = qa_ed_join(adir, c.fields[cf]);
         char *where = qa_ed_fmt("%s:%zu", csv, c.row_line);
         int keep = 0;

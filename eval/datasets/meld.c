@@ -55,19 +55,11 @@ qa_status qa_evaldata_meld(qa_evaldata_out *out, const qa_evaldata_opts *o)
     }
     if ((s = qa_ed_csv_open(&c, csv, ',', 1))) goto done;
     opened = 1;
-    int got;
-    if ((s = qa_ed_csv_next(&c, &got))) goto done;
-    int ce = got ? qa_ed_csv_col(&c, "Emotion") : -1, cd = got ? qa_ed_csv_col(&c, "Dialogue_ID") : -1;
-    int cu = got ? qa_ed_csv_col(&c, "Utterance_ID") : -1, nhead = c.nf;
-    if (ce < 0 || cd < 0 || cu < 0) {
-        s = qa_error(QA_ERR_FORMAT, "%s:1: header must name Emotion, Dialogue_ID and Utterance_ID", csv);
-        goto done;
-    }
-    while (!(s = qa_ed_csv_next(&c, &got)) && got) {
-        if (c.nf != nhead) {
-            s = qa_error(QA_ERR_FORMAT, "%s:%zu: %d fields, the header has %d", csv, c.row_line, c.nf, nhead);
-            break;
-        }
+    int got, col[3];
+    static const char *const names[3] = {"Emotion", "Dialogue_ID", "Utterance_ID"};
+    if ((s = qa_ed_csv_header(&c, names, 3, col, "Emotion, Dialogue_ID and Utterance_ID"))) goto done;
+    const int ce = col[0], cd = col[1], cu = col[2];
+    while (!(s = qa_ed_csv_row(&c, &got)) && got) {
         const char *d = c.fields[cd], *u = c.fields[cu], *emo = c.fields[ce];
         if (!all_digits(d) || !all_digits(u) || !*emo) {
             s = qa_error(QA_ERR_FORMAT, "%s:%zu: Dialogue_ID '%s' / Utterance_ID '%s' must be numbers and Emotion "
