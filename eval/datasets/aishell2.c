@@ -64,13 +64,8 @@ static qa_status one_device(qa_evaldata_out *out, const char *dir, const char *s
             break;
         }
         char *audio = qa_ed_join(dir, path);
-        char *where = qa_ed_fmt("%s:%zu", scp, r.line);
-        int keep = 0;
-        if (!audio || !where) s = qa_error(QA_ERR_NOMEM, "out of memory");
-        if (!s) s = qa_evaldata_check_audio(out, audio, where, &keep);
-        if (!s && keep) s = qa_evaldata_emit(out, audio, text, source, NULL);
+        s = qa_evaldata_emit_row(out, audio, scp, r.line, text, source, NULL);
         free(audio);
-        free(where);
     }
 done:
     qa_ed_lines_close(&r);

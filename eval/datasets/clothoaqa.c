@@ -38,16 +38,13 @@ qa_status qa_evaldata_clothoaqa(qa_evaldata_out *out, const qa_evaldata_opts *o)
     if ((s = qa_ed_csv_header(&c, names, 3, col, "file_name, QuestionText and answer"))) goto done;
     const int cf = col[0], cq = col[1], ca = col[2];
     while (!(s = qa_ed_csv_row(&c, &got)) && got) {
+        if (!c.fields[cf][0] || !c.fields[cq][0]) {
+            s = qa_error(QA_ERR_FORMAT, "%s:%zu: empty file_name or QuestionText", csv, c.row_line);
+            break;
+        }
         char *audio = qa_ed_join(adir, c.fields[cf]);
-        char *where = qa_ed_fmt("%s:%zu", csv, c.row_line);
-        int keep = 0;
-        if (!audio || !where) s = qa_error(QA_ERR_NOMEM, "out of memory");
-        if (!s && (!c.fields[cf][0] || !c.fields[cq][0]))
-            s = qa_error(QA_ERR_FORMAT, "%s: empty file_name or QuestionText", where);
-        if (!s) s = qa_evaldata_check_audio(out, audio, where, &keep);
-        if (!s && keep) s = qa_evaldata_emit(out, audio, c.fields[ca], source, c.fields[cq]);
+        s = qa_evaldata_emit_row(out, audio, csv, c.row_line, c.fields[ca], source, c.fields[cq]);
         free(audio);
-        free(where);
         if (s) break;
     }
 done:

@@ -80,15 +80,13 @@ static qa_status one_direction(qa_evaldata_out *out, const qa_evaldata_opts *o, 
         if (!per_split && strcmp(c.fields[cs], o->split) &&
             !(!strcmp(o->split, "train") && !strcmp(c.fields[cs], "train_covost")))
             continue;
+        if (!c.fields[cp][0]) {
+            s = qa_error(QA_ERR_FORMAT, "%s:%zu: empty path", path, c.row_line);
+            break;
+        }
         char *audio = qa_ed_join(clips, c.fields[cp]);
-        char *where = qa_ed_fmt("%s:%zu", path, c.row_line);
-        int keep = 0;
-        if (!audio || !where) s = qa_error(QA_ERR_NOMEM, "out of memory");
-        if (!s && !c.fields[cp][0]) s = qa_error(QA_ERR_FORMAT, "%s: empty path", where);
-        if (!s) s = qa_evaldata_check_audio(out, audio, where, &keep);
-        if (!s && keep) s = qa_evaldata_emit(out, audio, c.fields[ct], source, NULL);
+        s = qa_evaldata_emit_row(out, audio, path, c.row_line, c.fields[ct], source, NULL);
         free(audio);
-        free(where);
         if (s) break;
     }
 done:

@@ -68,17 +68,13 @@ qa_status qa_evaldata_meld(qa_evaldata_out *out, const qa_evaldata_opts *o)
         }
         char *audio = qa_ed_fmt("%s/dia%s_utt%s.wav", adir, d, u);
         char *mp4 = qa_ed_fmt("%s/dia%s_utt%s.mp4", adir, d, u);
-        char *where = qa_ed_fmt("%s:%zu", csv, c.row_line);
-        int keep = 0;
-        if (!audio || !mp4 || !where) s = qa_error(QA_ERR_NOMEM, "out of memory");
+        if (!audio || !mp4) s = qa_error(QA_ERR_NOMEM, "out of memory");
         else if (!qa_ed_is_file(audio) && qa_ed_is_file(mp4) && !o->skip_missing)
-            s = qa_error(QA_ERR_UNSUPPORTED, "%s: %s exists but its audio was not extracted: convert it first, e.g. "
-                         "ffmpeg -i %s -vn -ac 1 -ar 16000 %s", where, mp4, mp4, audio);
-        if (!s) s = qa_evaldata_check_audio(out, audio, where, &keep);
-        if (!s && keep) s = qa_evaldata_emit(out, audio, emo, source, NULL);
+            s = qa_error(QA_ERR_UNSUPPORTED, "%s:%zu: %s exists but its audio was not extracted: convert it first, "
+                         "e.g. ffmpeg -i %s -vn -ac 1 -ar 16000 %s", csv, c.row_line, mp4, mp4, audio);
+        if (!s) s = qa_evaldata_emit_row(out, audio, csv, c.row_line, emo, source, NULL);
         free(audio);
         free(mp4);
-        free(where);
         if (s) break;
     }
 done:
