@@ -15,7 +15,6 @@ qa_status qa_evaldata_clothoaqa(qa_evaldata_out *out, const qa_evaldata_opts *o)
 {
     qa_status s = QA_OK;
     qa_ed_csv c = {0};
-    int opened = 0;
     char *csv = qa_ed_fmt("%s/clotho_aqa_%s.csv", o->root, o->split);
     char *adir = o->audio_dir ? qa_ed_fmt("%s", o->audio_dir) : qa_ed_join(o->root, "audio_files");
     char *source = qa_evaldata_source_name("clothoaqa", o->split);
@@ -32,7 +31,6 @@ qa_status qa_evaldata_clothoaqa(qa_evaldata_out *out, const qa_evaldata_opts *o)
         goto done;
     }
     if ((s = qa_ed_csv_open(&c, csv, ',', 1))) goto done;
-    opened = 1;
     int got, col[3];
     static const char *const names[3] = {"file_name", "QuestionText", "answer"};
     if ((s = qa_ed_csv_header(&c, names, 3, col, "file_name, QuestionText and answer"))) goto done;
@@ -48,7 +46,7 @@ qa_status qa_evaldata_clothoaqa(qa_evaldata_out *out, const qa_evaldata_opts *o)
         if (s) break;
     }
 done:
-    if (opened) qa_ed_csv_close(&c);
+    qa_ed_csv_close(&c);
     free(csv);
     free(adir);
     free(source);

@@ -26,7 +26,7 @@ static qa_status one_direction(qa_evaldata_out *out, const qa_evaldata_opts *o, 
 {
     qa_status s = QA_OK;
     qa_ed_csv c = {0};
-    int per_split = 0, opened = 0;
+    int per_split = 0;
     *found = 0;
     char *tsv = qa_ed_fmt("%s/covost_v2.%s_%s.tsv", o->root, cv_code(src), cv_code(tgt));
     char *tsv_split = qa_ed_fmt("%s/covost_v2.%s_%s.%s.tsv", o->root, cv_code(src), cv_code(tgt), o->split);
@@ -68,7 +68,6 @@ static qa_status one_direction(qa_evaldata_out *out, const qa_evaldata_opts *o, 
     }
     if ((s = qa_ed_csv_open(&c, path, '\t', 0))) goto done;
     c.escape = '\\';
-    opened = 1;
     int got, col[3];
     static const char *const names[3] = {"path", "translation", "split"}; /* split: in the joint tsv only */
     if ((s = qa_ed_csv_header(&c, names, per_split ? 2 : 3, col, per_split ? "path, translation"
@@ -90,7 +89,7 @@ static qa_status one_direction(qa_evaldata_out *out, const qa_evaldata_opts *o, 
         if (s) break;
     }
 done:
-    if (opened) qa_ed_csv_close(&c);
+    qa_ed_csv_close(&c);
     free(tsv);
     free(tsv_split);
     free(clips);

@@ -58,6 +58,7 @@ qa_status qa_ed_csv_header(qa_ed_csv *c, const char *const *names, int n, int *c
 /* qa_ed_csv_next for the data rows after qa_ed_csv_header: a row whose field count differs from
  * the header's is QA_ERR_FORMAT naming the file and line. */
 qa_status qa_ed_csv_row(qa_ed_csv *c, int *got);
+/* Safe on a zeroed reader and after a failed open (so a cleanup label can always call it). */
 void qa_ed_csv_close(qa_ed_csv *c);
 
 /* Line reader: the file is read whole; lines are returned without "\r\n"; a UTF-8 BOM is

@@ -34,7 +34,6 @@ qa_status qa_evaldata_meld(qa_evaldata_out *out, const qa_evaldata_opts *o)
 {
     qa_status s = QA_OK;
     qa_ed_csv c = {0};
-    int opened = 0;
     const char *folder = clip_folder(o->split);
     if (!folder) return qa_error(QA_ERR_ARG, "MELD: unknown split '%s' (train, dev, test)", o->split);
     char *csv = qa_ed_fmt("%s/%s_sent_emo.csv", o->root, o->split);
@@ -54,7 +53,6 @@ qa_status qa_evaldata_meld(qa_evaldata_out *out, const qa_evaldata_opts *o)
         goto done;
     }
     if ((s = qa_ed_csv_open(&c, csv, ',', 1))) goto done;
-    opened = 1;
     int got, col[3];
     static const char *const names[3] = {"Emotion", "Dialogue_ID", "Utterance_ID"};
     if ((s = qa_ed_csv_header(&c, names, 3, col, "Emotion, Dialogue_ID and Utterance_ID"))) goto done;
@@ -78,7 +76,7 @@ qa_status qa_evaldata_meld(qa_evaldata_out *out, const qa_evaldata_opts *o)
         if (s) break;
     }
 done:
-    if (opened) qa_ed_csv_close(&c);
+    qa_ed_csv_close(&c);
     free(csv);
     free(adir);
     free(source);
