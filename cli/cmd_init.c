@@ -2,41 +2,27 @@
  * or (with --whisper and --qwen) the stage-1 assembly of a Hugging Face Whisper encoder and a
  * Hugging Face Qwen LLM with the new parts initialised. See docs/checkpoint-format.md. */
 #include <stdio.h>
-#include <string.h>
 
 #include "cli/cli.h"
+#include "cli/save_opts.h"
 #include "core/safetensors.h"
 #include "model/checkpoint.h"
 #include "model/config.h"
 #include "model/init.h"
 
-static int parse_dtype(const char *s, const char *flag, int *out)
-{
-    if (!s) return 0;
-    if (!strcmp(s, "f32") || !strcmp(s, "float32")) *out = QA_ST_F32;
-    else if (!strcmp(s, "bf16") || !strcmp(s, "bfloat16")) *out = QA_ST_BF16;
-    else if (!strcmp(s, "f16") || !strcmp(s, "float16")) *out = QA_ST_F16;
-    else if (!strcmp(s, "keep")) *out = QA_DTYPE_KEEP;
-    else return qa_cli_usage_error("init", "%s %s: expected f32, bf16, f16 or keep", flag, s);
-    return 0;
-}
-
 static int run(int argc, char **argv)
 {
-    const char *config = NULL, *out = NULL, *dtype = NULL, *enc_dtype = NULL, *llm_dtype = NULL;
-    const char *tokenizer = NULL, *whisper = NULL, *qwen = NULL;
-    long long seed = 1234, shard = 0;
+    const char *config = NULL, *out = NULL, *tokenizer = NULL, *whisper = NULL, *qwen = NULL;
+    long long seed = 1234;
+    qa_cli_save_args sa = {0};
     qa_cli_list sets = {0};
     qa_cli_opt opts[] = {
         {NULL, "--config", QA_OPT_STR, &config, "FILE", "model config (configs/model/NAME.yaml)"},
         {"-o", "--output", QA_OPT_STR, &out, "DIR", "checkpoint directory to write"},
         {NULL, "--set", QA_OPT_LIST, &sets, "KEY=VALUE", "override a config key (repeatable), e.g. audio.n_layer=1"},
         {NULL, "--seed", QA_OPT_I64, &seed, "N", "random seed (default 1234)"},
-        {NULL, "--dtype", QA_OPT_STR, &dtype, "T", "f32, bf16, f16 or keep (default: f32; keep with --whisper/--qwen)"},
-        {NULL, "--encoder-dtype", QA_OPT_STR, &enc_dtype, "T", "dtype of the audio encoder tensors (overrides --dtype)"},
-        {NULL, "--llm-dtype", QA_OPT_STR, &llm_dtype, "T", "dtype of the LLM tensors (overrides --dtype)"},
+        QA_CLI_SAVE_OPTS(sa, "f32, bf16, f16 or keep (default: f32; keep with --whisper/--qwen)"),
         {NULL, "--tokenizer", QA_OPT_STR, &tokenizer, "FILE", "tokenizer file copied into the checkpoint (qwen.tiktoken)"},
-        {NULL, "--shard-size", QA_OPT_I64, &shard, "BYTES", "split weights into shards of at most BYTES (0: one file)"},
         {NULL, "--whisper", QA_OPT_STR, &whisper, "DIR", "Hugging Face Whisper checkpoint for the encoder"},
         {NULL, "--qwen", QA_OPT_STR, &qwen, "DIR", "Hugging Face Qwen checkpoint for the LLM"},
         {0}};
@@ -47,15 +33,9 @@ static int run(int argc, char **argv)
     if (!config) return qa_cli_usage_error(argv[0], "--config FILE is required");
     if (!out) return qa_cli_usage_error(argv[0], "-o DIR is required");
     if (!whisper != !qwen) return qa_cli_usage_error(argv[0], "--whisper and --qwen go together");
-    if (shard < 0) return qa_cli_usage_error(argv[0], "--shard-size must be >= 0");
     int assemble = whisper != NULL;
-    int d = assemble ? QA_DTYPE_KEEP : QA_ST_F32;
-    if ((rc = parse_dtype(dtype, "--dtype", &d))) return rc;
     qa_checkpoint_save_opts o = qa_checkpoint_save_defaults();
-    o.part_dtype[QA_PART_ENCODER] = o.part_dtype[QA_PART_LLM] = d;
-    if ((rc = parse_dtype(enc_dtype, "--encoder-dtype", &o.part_dtype[QA_PART_ENCODER]))) return rc;
-    if ((rc = parse_dtype(llm_dtype, "--llm-dtype", &o.part_dtype[QA_PART_LLM]))) return rc;
-    o.shard_size = (uint64_t)shard;
+    if ((rc = qa_cli_save_args_apply(&o, &sa, assemble ? QA_DTYPE_KEEP : QA_ST_F32, argv[0]))) return rc;
     o.tokenizer = tokenizer;
     qa_model_config cfg;
     qa_status s = qa_model_config_load_yaml(&cfg, config, sets.items, sets.n);

@@ -560,17 +560,8 @@ qa_status qa_num_norm_apply(qa_num_norm *nn, qa_strbuf *dst, const char *s, size
     size_t nw = 0, cap = 0;
     qa_strbuf wordbuf = {0};
     if (!r) r = qa_strbuf_putn(&wordbuf, a.s, a.len);
-    for (size_t i = 0; !r && i < wordbuf.len;) {
-        size_t st0 = i;
-        uint32_t cp = qa_utf8_next(wordbuf.s, wordbuf.len, &i);
-        if (qa_text_is_space(cp)) { wordbuf.s[st0] = 0; continue; }
-        size_t end = i;
-        while (i < wordbuf.len) {
-            size_t here = i;
-            cp = qa_utf8_next(wordbuf.s, wordbuf.len, &i);
-            if (qa_text_is_space(cp)) { i = here; break; }
-            end = i;
-        }
+    size_t i = 0, st0, end;
+    while (!r && qa_text_next_word(wordbuf.s, wordbuf.len, &i, &st0, &end)) {
         if (nw == cap) {
             cap = cap ? cap * 2 : 32;
             char **p = realloc(words, cap * sizeof *p);

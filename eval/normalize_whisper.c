@@ -149,17 +149,8 @@ static qa_status clean_symbols(qa_strbuf *dst, const char *s, size_t n, int diac
 static qa_status spellings(qa_strbuf *dst, const char *s, size_t n) {
     qa_status r = QA_OK;
     int first = 1;
-    for (size_t i = 0; i < n && !r;) {
-        size_t st = i;
-        uint32_t cp = qa_utf8_next(s, n, &i);
-        if (qa_text_is_space(cp)) continue;
-        size_t end = i;
-        while (i < n) {
-            size_t here = i;
-            cp = qa_utf8_next(s, n, &i);
-            if (qa_text_is_space(cp)) { i = here; break; }
-            end = i;
-        }
+    size_t i = 0, st, end;
+    while (!r && qa_text_next_word(s, n, &i, &st, &end)) {
         if (!first) r = qa_strbuf_putc(dst, ' ');
         first = 0;
         const char *us = qa_normalize_spelling(s + st, end - st);

@@ -213,18 +213,23 @@ int32_t qa_interner_id(qa_interner *in, const char *str, size_t n) {
     return id;
 }
 
+int qa_text_next_word(const char *s, size_t n, size_t *i, size_t *start, size_t *end) {
+    size_t k = *i, first;
+    do { /* skip whitespace */
+        if (k >= n) { *i = n; return 0; }
+        first = k;
+    } while (qa_text_is_space(qa_utf8_next(s, n, &k)));
+    size_t last = k;
+    while (k < n && !qa_text_is_space(qa_utf8_next(s, n, &k))) last = k;
+    *start = first;
+    *end = last;
+    *i = last;
+    return 1;
+}
+
 qa_status qa_text_split_ids(qa_word_ids *dst, qa_interner *in, const char *s, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        size_t start = i;
-        uint32_t cp = qa_utf8_next(s, n, &i);
-        if (qa_text_is_space(cp)) continue;
-        size_t end = i;
-        while (i < n) {
-            cp = qa_utf8_next(s, n, &i);
-            if (qa_text_is_space(cp)) break;
-            end = i;
-        }
+    size_t i = 0, start, end;
+    while (qa_text_next_word(s, n, &i, &start, &end)) {
         int32_t id = qa_interner_id(in, s + start, end - start);
         if (id < 0) return qa_error(QA_ERR_NOMEM, "out of memory interning tokens");
         qa_status st = qa_word_ids_push(dst, id);

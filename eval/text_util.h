@@ -54,6 +54,10 @@ void qa_interner_free(qa_interner *in);
 int32_t qa_interner_id(qa_interner *in, const char *s, size_t n);
 size_t qa_interner_size(const qa_interner *in);
 
+/* Python str.split() as an iterator: finds the next word of s[*i..n), sets [*start, *end) to it
+ * and moves *i to *end. Returns 0 (and *i = n) when only whitespace is left.
+ *   size_t i = 0, a, b; while (qa_text_next_word(s, n, &i, &a, &b)) use(s + a, b - a); */
+int qa_text_next_word(const char *s, size_t n, size_t *i, size_t *start, size_t *end);
 /* Splits on Python whitespace (str.split() with no argument) and appends the token ids. */
 qa_status qa_text_split_ids(qa_word_ids *dst, qa_interner *in, const char *s, size_t n);
 /* Appends one id per code point of s, skipping whitespace ("".join(s.split()) as characters). */

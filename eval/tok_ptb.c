@@ -182,17 +182,8 @@ qa_status qa_ptb_tokenize(qa_strbuf *dst, const char *s) {
     if (!st) st = ascii_punct(&low, asc.s ? asc.s : "", asc.len);
     qa_strbuf_free(&asc);
     const char *p = low.s ? low.s : "";
-    size_t n = low.len, i = 0;
-    while (i < n && !st) {
-        size_t start = i;
-        uint32_t cp = qa_utf8_next(p, n, &i);
-        if (qa_text_is_space(cp)) continue;
-        size_t end = i;
-        while (i < n) {
-            cp = qa_utf8_next(p, n, &i);
-            if (qa_text_is_space(cp)) break;
-            end = i;
-        }
+    size_t n = low.len, i = 0, start, end;
+    while (!st && qa_text_next_word(p, n, &i, &start, &end)) {
         st = chunk_hyphens(&out, p + start, end - start);
     }
     if (!st && out.len) st = qa_strbuf_putn(dst, out.s, out.len);

@@ -120,16 +120,8 @@ static qa_status regexp_post(qa_strbuf *dst, const char *s, size_t n, qa_strbuf 
     a = t2->s ? t2->s : "";
     an = t2->len;
     int first = 1;
-    for (size_t i = 0; i < an && !st;) {
-        size_t start = i;
-        uint32_t cp = qa_utf8_next(a, an, &i);
-        if (qa_text_is_space(cp)) continue;
-        size_t end = i;
-        while (i < an) {
-            cp = qa_utf8_next(a, an, &i);
-            if (qa_text_is_space(cp)) break;
-            end = i;
-        }
+    size_t i = 0, start, end;
+    while (!st && qa_text_next_word(a, an, &i, &start, &end)) {
         if (!first) st = qa_strbuf_putc(dst, ' ');
         if (!st) st = qa_strbuf_putn(dst, a + start, end - start);
         first = 0;

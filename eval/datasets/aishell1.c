@@ -12,27 +12,6 @@
 #include "eval/datasets/ed_util.h"
 #include "eval/datasets/eval_data.h"
 
-static qa_status load_transcripts(qa_ed_map *m, const char *path)
-{
-    qa_ed_lines r;
-    qa_status s = qa_ed_lines_open(&r, path);
-    if (s) return s;
-    char *line;
-    while (!s && qa_ed_lines_next(&r, &line)) {
-        char *id, *text;
-        if (!qa_ed_split_key(line, &id, &text)) continue;
-        if (!*text) {
-            s = qa_error(QA_ERR_FORMAT, "%s:%zu: utterance %s has no transcript text", path, r.line, id);
-            break;
-        }
-        char *flat = qa_ed_strip_spaces(text);
-        s = flat ? qa_ed_map_put(m, id, flat) : qa_error(QA_ERR_NOMEM, "out of memory");
-        free(flat);
-    }
-    qa_ed_lines_close(&r);
-    return s;
-}
-
 qa_status qa_evaldata_aishell1(qa_evaldata_out *out, const qa_evaldata_opts *o)
 {
     qa_status s = QA_OK;
@@ -67,7 +46,7 @@ qa_status qa_evaldata_aishell1(qa_evaldata_out *out, const qa_evaldata_opts *o)
                      "data_aishell/wav/*.tar.gz first)", wav_dir);
         goto done;
     }
-    if ((s = load_transcripts(&map, trans))) goto done;
+    if ((s = qa_ed_load_transcripts(&map, trans))) goto done;
     if ((s = qa_ed_list_dir(wav_dir, 1, NULL, &spk, &nspk))) goto done;
     if (nspk == 0) {
         s = qa_error(QA_ERR_IO, "AISHELL-1: no speaker folders in %s (are the SPEAKER.tar.gz archives unpacked?)",

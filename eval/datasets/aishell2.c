@@ -49,21 +49,8 @@ static qa_status one_device(qa_evaldata_out *out, const char *dir, const char *s
         s = qa_error(QA_ERR_IO, "AISHELL-2: %s must hold wav.scp and trans.txt", dir);
         goto done;
     }
-    if ((s = qa_ed_lines_open(&r, trans))) goto done;
+    if ((s = qa_ed_load_transcripts(&map, trans)) || (s = qa_ed_lines_open(&r, scp))) goto done;
     char *line;
-    while (!s && qa_ed_lines_next(&r, &line)) {
-        char *id, *text;
-        if (!qa_ed_split_key(line, &id, &text)) continue;
-        if (!*text) {
-            s = qa_error(QA_ERR_FORMAT, "%s:%zu: utterance %s has no transcript text", trans, r.line, id);
-            break;
-        }
-        char *flat = qa_ed_strip_spaces(text);
-        s = flat ? qa_ed_map_put(&map, id, flat) : qa_error(QA_ERR_NOMEM, "out of memory");
-        free(flat);
-    }
-    qa_ed_lines_close(&r);
-    if (s || (s = qa_ed_lines_open(&r, scp))) goto done;
     while (!s && qa_ed_lines_next(&r, &line)) {
         char *id, *path;
         if (!qa_ed_split_key(line, &id, &path)) continue;
@@ -77,13 +64,8 @@ static qa_status one_device(qa_evaldata_out *out, const char *dir, const char *s
             break;
         }
         char *audio = qa_ed_join(dir, path);
-        char *where = qa_ed_fmt("%s:%zu", scp, r.line);
-        int keep = 0;
-        if (!audio || !where) s = qa_error(QA_ERR_NOMEM, "out of memory");
-        if (!s) s = qa_evaldata_check_audio(out, audio, where, &keep);
-        if (!s && keep) s = qa_evaldata_emit(out, audio, text, source, NULL);
+        s = qa_evaldata_emit_row(out, audio, scp, r.line, text, source, NULL);
         free(audio);
-        free(where);
     }
 done:
     qa_ed_lines_close(&r);

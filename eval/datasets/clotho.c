@@ -14,7 +14,6 @@ qa_status qa_evaldata_clotho(qa_evaldata_out *out, const qa_evaldata_opts *o)
 {
     qa_status s = QA_OK;
     qa_ed_csv c = {0};
-    int opened = 0;
     char *csv = qa_ed_fmt("%s/clotho_captions_%s.csv", o->root, o->split);
     char *adir = o->audio_dir ? qa_ed_fmt("%s", o->audio_dir) : qa_ed_join(o->root, o->split);
     char *source = qa_evaldata_source_name("clotho", o->split);
@@ -33,25 +32,10 @@ qa_status qa_evaldata_clotho(qa_evaldata_out *out, const qa_evaldata_opts *o)
         goto done;
     }
     if ((s = qa_ed_csv_open(&c, csv, ',', 1))) goto done;
-    opened = 1;
     int got, col[6];
-    if ((s = qa_ed_csv_next(&c, &got))) goto done;
     static const char *const names[6] = {"file_name", "caption_1", "caption_2", "caption_3", "caption_4", "caption_5"};
-    for (int i = 0; i < 6; i++) {
-        col[i] = got ? qa_ed_csv_col(&c, names[i]) : -1;
-        if (col[i] < 0) {
-            s = qa_error(QA_ERR_FORMAT, "%s:1: header has no column '%s' (expected file_name, caption_1..caption_5)",
-                         csv, names[i]);
-            goto done;
-        }
-    }
-    int nhead = c.nf;
-    while (!(s = qa_ed_csv_next(&c, &got)) && got) {
-        if (c.nf != nhead) {
-            s = qa_error(QA_ERR_FORMAT, "%s:%zu: %d fields, the header has %d (unquoted comma in a caption?)", csv,
-                         c.row_line, c.nf, nhead);
-            break;
-        }
+    if ((s = qa_ed_csv_header(&c, names, 6, col, "file_name, caption_1..caption_5"))) goto done;
+    while (!(s = qa_ed_csv_row(&c, &got)) && got) {
         const char *caps[5];
         for (int i = 0; i < 5; i++) caps[i] = c.fields[col[i + 1]];
         char *audio = qa_ed_join(adir, c.fields[col[0]]);
@@ -66,7 +50,7 @@ qa_status qa_evaldata_clotho(qa_evaldata_out *out, const qa_evaldata_opts *o)
         if (s) break;
     }
 done:
-    if (opened) qa_ed_csv_close(&c);
+    qa_ed_csv_close(&c);
     free(csv);
     free(adir);
     free(source);

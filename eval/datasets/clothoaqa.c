@@ -15,7 +15,6 @@ qa_status qa_evaldata_clothoaqa(qa_evaldata_out *out, const qa_evaldata_opts *o)
 {
     qa_status s = QA_OK;
     qa_ed_csv c = {0};
-    int opened = 0;
     char *csv = qa_ed_fmt("%s/clotho_aqa_%s.csv", o->root, o->split);
     char *adir = o->audio_dir ? qa_ed_fmt("%s", o->audio_dir) : qa_ed_join(o->root, "audio_files");
     char *source = qa_evaldata_source_name("clothoaqa", o->split);
@@ -32,34 +31,22 @@ qa_status qa_evaldata_clothoaqa(qa_evaldata_out *out, const qa_evaldata_opts *o)
         goto done;
     }
     if ((s = qa_ed_csv_open(&c, csv, ',', 1))) goto done;
-    opened = 1;
-    int got;
-    if ((s = qa_ed_csv_next(&c, &got))) goto done;
-    int cf = got ? qa_ed_csv_col(&c, "file_name") : -1, cq = got ? qa_ed_csv_col(&c, "QuestionText") : -1;
-    int ca = got ? qa_ed_csv_col(&c, "answer") : -1, nhead = c.nf;
-    if (cf < 0 || cq < 0 || ca < 0) {
-        s = qa_error(QA_ERR_FORMAT, "%s:1: header must name file_name, QuestionText and answer", csv);
-        goto done;
-    }
-    while (!(s = qa_ed_csv_next(&c, &got)) && got) {
-        if (c.nf != nhead) {
-            s = qa_error(QA_ERR_FORMAT, "%s:%zu: %d fields, the header has %d", csv, c.row_line, c.nf, nhead);
+    int got, col[3];
+    static const char *const names[3] = {"file_name", "QuestionText", "answer"};
+    if ((s = qa_ed_csv_header(&c, names, 3, col, "file_name, QuestionText and answer"))) goto done;
+    const int cf = col[0], cq = col[1], ca = col[2];
+    while (!(s = qa_ed_csv_row(&c, &got)) && got) {
+        if (!c.fields[cf][0] || !c.fields[cq][0]) {
+            s = qa_error(QA_ERR_FORMAT, "%s:%zu: empty file_name or QuestionText", csv, c.row_line);
             break;
         }
         char *audio = qa_ed_join(adir, c.fields[cf]);
-        char *where = qa_ed_fmt("%s:%zu", csv, c.row_line);
-        int keep = 0;
-        if (!audio || !where) s = qa_error(QA_ERR_NOMEM, "out of memory");
-        if (!s && (!c.fields[cf][0] || !c.fields[cq][0]))
-            s = qa_error(QA_ERR_FORMAT, "%s: empty file_name or QuestionText", where);
-        if (!s) s = qa_evaldata_check_audio(out, audio, where, &keep);
-        if (!s && keep) s = qa_evaldata_emit(out, audio, c.fields[ca], source, c.fields[cq]);
+        s = qa_evaldata_emit_row(out, audio, csv, c.row_line, c.fields[ca], source, c.fields[cq]);
         free(audio);
-        free(where);
         if (s) break;
     }
 done:
-    if (opened) qa_ed_csv_close(&c);
+    qa_ed_csv_close(&c);
     free(csv);
     free(adir);
     free(source);

@@ -26,7 +26,7 @@ static qa_status one_direction(qa_evaldata_out *out, const qa_evaldata_opts *o, 
 {
     qa_status s = QA_OK;
     qa_ed_csv c = {0};
-    int per_split = 0, opened = 0;
+    int per_split = 0;
     *found = 0;
     char *tsv = qa_ed_fmt("%s/covost_v2.%s_%s.tsv", o->root, cv_code(src), cv_code(tgt));
     char *tsv_split = qa_ed_fmt("%s/covost_v2.%s_%s.%s.tsv", o->root, cv_code(src), cv_code(tgt), o->split);
@@ -68,38 +68,28 @@ static qa_status one_direction(qa_evaldata_out *out, const qa_evaldata_opts *o, 
     }
     if ((s = qa_ed_csv_open(&c, path, '\t', 0))) goto done;
     c.escape = '\\';
-    opened = 1;
-    int got;
-    if ((s = qa_ed_csv_next(&c, &got))) goto done;
-    int cp = got ? qa_ed_csv_col(&c, "path") : -1, ct = got ? qa_ed_csv_col(&c, "translation") : -1;
-    int cs = got ? qa_ed_csv_col(&c, "split") : -1, nhead = c.nf;
-    if (cp < 0 || ct < 0 || (!per_split && cs < 0)) {
-        s = qa_error(QA_ERR_FORMAT, "%s:1: header must name the columns path, translation%s", path,
-                     per_split ? "" : " and split");
+    int got, col[3];
+    static const char *const names[3] = {"path", "translation", "split"}; /* split: in the joint tsv only */
+    if ((s = qa_ed_csv_header(&c, names, per_split ? 2 : 3, col, per_split ? "path, translation"
+                                                                         : "path, translation and split")))
         goto done;
-    }
-    while (!(s = qa_ed_csv_next(&c, &got)) && got) {
-        if (c.nf != nhead) {
-            s = qa_error(QA_ERR_FORMAT, "%s:%zu: %d fields, the header has %d", path, c.row_line, c.nf, nhead);
-            break;
-        }
+    const int cp = col[0], ct = col[1], cs = per_split ? -1 : col[2];
+    while (!(s = qa_ed_csv_row(&c, &got)) && got) {
         /* CoVoST 2 train also holds the rows marked "train_covost" (get_covost_splits.py) */
         if (!per_split && strcmp(c.fields[cs], o->split) &&
             !(!strcmp(o->split, "train") && !strcmp(c.fields[cs], "train_covost")))
             continue;
+        if (!c.fields[cp][0]) {
+            s = qa_error(QA_ERR_FORMAT, "%s:%zu: empty path", path, c.row_line);
+            break;
+        }
         char *audio = qa_ed_join(clips, c.fields[cp]);
-        char *where = qa_ed_fmt("%s:%zu", path, c.row_line);
-        int keep = 0;
-        if (!audio || !where) s = qa_error(QA_ERR_NOMEM, "out of memory");
-        if (!s && !c.fields[cp][0]) s = qa_error(QA_ERR_FORMAT, "%s: empty path", where);
-        if (!s) s = qa_evaldata_check_audio(out, audio, where, &keep);
-        if (!s && keep) s = qa_evaldata_emit(out, audio, c.fields[ct], source, NULL);
+        s = qa_evaldata_emit_row(out, audio, path, c.row_line, c.fields[ct], source, NULL);
         free(audio);
-        free(where);
         if (s) break;
     }
 done:
-    if (opened) qa_ed_csv_close(&c);
+    qa_ed_csv_close(&c);
     free(tsv);
     free(tsv_split);
     free(clips);

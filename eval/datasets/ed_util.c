@@ -224,6 +224,30 @@ int qa_ed_csv_col(const qa_ed_csv *c, const char *name)
 
 /* -------------------------------------------------------------------------------------- lines */
 
+qa_status qa_ed_csv_header(qa_ed_csv *c, const char *const *names, int n, int *cols, const char *expected)
+{
+    int got;
+    qa_status s = qa_ed_csv_next(c, &got);
+    if (s) return s;
+    for (int i = 0; i < n; i++) {
+        cols[i] = got ? qa_ed_csv_col(c, names[i]) : -1;
+        if (cols[i] < 0)
+            return qa_error(QA_ERR_FORMAT, "%s:1: header has no column '%s' (expected %s)", c->path, names[i],
+                            expected);
+    }
+    c->nhead = c->nf;
+    return QA_OK;
+}
+
+qa_status qa_ed_csv_row(qa_ed_csv *c, int *got)
+{
+    qa_status s = qa_ed_csv_next(c, got);
+    if (!s && *got && c->nhead && c->nf != c->nhead)
+        s = qa_error(QA_ERR_FORMAT, "%s:%zu: %d fields, the header has %d (an unquoted separator in a field?)",
+                     c->path, c->row_line, c->nf, c->nhead);
+    return s;
+}
+
 qa_status qa_ed_lines_open(qa_ed_lines *r, const char *path)
 {
     memset(r, 0, sizeof *r);
@@ -474,6 +498,27 @@ const char *qa_ed_map_get(qa_ed_map *m, const char *key)
         }
     }
     return found >= 0 ? m->vals[found] : NULL;
+}
+
+qa_status qa_ed_load_transcripts(qa_ed_map *m, const char *path)
+{
+    qa_ed_lines r;
+    qa_status s = qa_ed_lines_open(&r, path);
+    if (s) return s;
+    char *line;
+    while (!s && qa_ed_lines_next(&r, &line)) {
+        char *id, *text;
+        if (!qa_ed_split_key(line, &id, &text)) continue;
+        if (!*text) {
+            s = qa_error(QA_ERR_FORMAT, "%s:%zu: utterance %s has no transcript text", path, r.line, id);
+            break;
+        }
+        char *flat = qa_ed_strip_spaces(text);
+        s = flat ? qa_ed_map_put(m, id, flat) : qa_error(QA_ERR_NOMEM, "out of memory");
+        free(flat);
+    }
+    qa_ed_lines_close(&r);
+    return s;
 }
 
 void qa_ed_map_free(qa_ed_map *m)

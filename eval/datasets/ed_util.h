@@ -11,7 +11,14 @@
  *   int col = qa_ed_csv_col(&c, "file_name");              // -1 when absent
  *   while (!(s = qa_ed_csv_next(&c, &got)) && got) { use c.fields[col], c.row_line }
  *   qa_ed_csv_close(&c);
- * Field pointers stay valid until the next qa_ed_csv_next call. Blank lines are skipped. */
+ * or, with required columns and rows as wide as the header:
+ *   static const char *const names[2] = {"file_name", "answer"};
+ *   int col[2];
+ *   if ((s = qa_ed_csv_header(&c, names, 2, col, "file_name and answer"))) ...;
+ *   while (!(s = qa_ed_csv_row(&c, &got)) && got) { use c.fields[col[i]] }
+ * Field pointers stay valid until the next qa_ed_csv_next call. Blank lines are skipped.
+ * The line reader (qa_ed_lines) serves "ID TEXT" files; qa_ed_load_transcripts fills a map
+ * from one. */
 #ifndef QA_EVAL_DATASETS_ED_UTIL_H
 #define QA_EVAL_DATASETS_ED_UTIL_H
 
@@ -34,6 +41,7 @@ typedef struct {
     size_t *offs;     /* (nf) start offsets of the fields in buf */
     char **fields;    /* (nf) pointers into buf, rebuilt for each row */
     int nf, cap;
+    int nhead;        /* fields in the header row once qa_ed_csv_header read it, else 0 */
 } qa_ed_csv;
 
 qa_status qa_ed_csv_open(qa_ed_csv *c, const char *path, char sep, int quoting);
@@ -44,6 +52,13 @@ qa_status qa_ed_csv_open_mem(qa_ed_csv *c, const char *name, const char *data, s
 qa_status qa_ed_csv_next(qa_ed_csv *c, int *got);
 /* Column index of `name` in the current row (compared after trimming spaces), or -1. */
 int qa_ed_csv_col(const qa_ed_csv *c, const char *name);
+/* Reads the header row and sets cols[i] to the index of names[i] (i < n). A missing header or
+ * column is QA_ERR_FORMAT "FILE:1: header has no column 'X' (expected <expected>)". */
+qa_status qa_ed_csv_header(qa_ed_csv *c, const char *const *names, int n, int *cols, const char *expected);
+/* qa_ed_csv_next for the data rows after qa_ed_csv_header: a row whose field count differs from
+ * the header's is QA_ERR_FORMAT naming the file and line. */
+qa_status qa_ed_csv_row(qa_ed_csv *c, int *got);
+/* Safe on a zeroed reader and after a failed open (so a cleanup label can always call it). */
 void qa_ed_csv_close(qa_ed_csv *c);
 
 /* Line reader: the file is read whole; lines are returned without "\r\n"; a UTF-8 BOM is
@@ -85,6 +100,11 @@ typedef struct qa_ed_map {
     int n, cap;
     int sorted;
 } qa_ed_map;
+
+/* Reads an "ID word word ..." transcript file (AISHELL-1, AISHELL-2 trans.txt) into m: ID -> the
+ * text with its word-segmentation spaces removed. Lines without a key are skipped; a key without
+ * text is QA_ERR_FORMAT naming the file and line. */
+qa_status qa_ed_load_transcripts(qa_ed_map *m, const char *path);
 
 qa_status qa_ed_map_put(qa_ed_map *m, const char *key, const char *val);
 /* Sorts (first call) and looks up; NULL when absent. Duplicate keys: the first one put wins. */

@@ -67,6 +67,17 @@ qa_status qa_evaldata_check_audio(qa_evaldata_out *out, const char *audio, const
                     "--skip-missing to drop such entries)", where, audio);
 }
 
+qa_status qa_evaldata_emit_row(qa_evaldata_out *out, const char *audio, const char *file, size_t line, const char *gt,
+                               const char *source, const char *question)
+{
+    char *where = audio ? qa_ed_fmt("%s:%zu", file, line) : NULL;
+    int keep = 0;
+    qa_status s = where ? qa_evaldata_check_audio(out, audio, where, &keep) : qa_error(QA_ERR_NOMEM, "out of memory");
+    if (!s && keep) s = qa_evaldata_emit(out, audio, gt, source, question);
+    free(where);
+    return s;
+}
+
 static qa_status count_source(qa_evaldata_out *out, const char *source)
 {
     for (int i = 0; i < out->nsources; i++)

@@ -75,6 +75,11 @@ qa_status qa_evaldata_run(const char *name, const qa_evaldata_opts *o, const cha
  * skip_missing -> QA_OK, *keep = 0 (counted); else QA_ERR_IO naming `where` (file:line). */
 qa_status qa_evaldata_check_audio(qa_evaldata_out *out, const char *audio, const char *where, int *keep);
 
+/* The usual last step of an adapter's row: qa_evaldata_check_audio (with where = "file:line"),
+ * then qa_evaldata_emit when the audio is kept. audio NULL (a failed allocation) is QA_ERR_NOMEM. */
+qa_status qa_evaldata_emit_row(qa_evaldata_out *out, const char *audio, const char *file, size_t line, const char *gt,
+                               const char *source, const char *question);
+
 /* Writes one line. `gt` is copied (string or array of strings); question may be NULL. */
 qa_status qa_evaldata_emit_json(qa_evaldata_out *out, const char *audio, const cJSON *gt, const char *source,
                                 const char *question);

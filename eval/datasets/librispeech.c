@@ -36,14 +36,9 @@ static qa_status chapter(qa_evaldata_out *out, const char *dir, const char *spk,
         }
         char *flac_name = qa_ed_fmt("%s.flac", id);
         char *audio = flac_name ? qa_ed_join(dir, flac_name) : NULL;
-        char *where = qa_ed_fmt("%s:%zu", trans, r.line);
-        int keep = 0;
-        if (!audio || !where) s = qa_error(QA_ERR_NOMEM, "out of memory");
-        if (!s) s = qa_evaldata_check_audio(out, audio, where, &keep);
-        if (!s && keep) s = qa_evaldata_emit(out, audio, text, source, NULL);
+        s = qa_evaldata_emit_row(out, audio, trans, r.line, text, source, NULL);
         free(flac_name);
         free(audio);
-        free(where);
     }
 done:
     qa_ed_lines_close(&r);

@@ -34,7 +34,6 @@ qa_status qa_evaldata_meld(qa_evaldata_out *out, const qa_evaldata_opts *o)
 {
     qa_status s = QA_OK;
     qa_ed_csv c = {0};
-    int opened = 0;
     const char *folder = clip_folder(o->split);
     if (!folder) return qa_error(QA_ERR_ARG, "MELD: unknown split '%s' (train, dev, test)", o->split);
     char *csv = qa_ed_fmt("%s/%s_sent_emo.csv", o->root, o->split);
@@ -54,20 +53,11 @@ qa_status qa_evaldata_meld(qa_evaldata_out *out, const qa_evaldata_opts *o)
         goto done;
     }
     if ((s = qa_ed_csv_open(&c, csv, ',', 1))) goto done;
-    opened = 1;
-    int got;
-    if ((s = qa_ed_csv_next(&c, &got))) goto done;
-    int ce = got ? qa_ed_csv_col(&c, "Emotion") : -1, cd = got ? qa_ed_csv_col(&c, "Dialogue_ID") : -1;
-    int cu = got ? qa_ed_csv_col(&c, "Utterance_ID") : -1, nhead = c.nf;
-    if (ce < 0 || cd < 0 || cu < 0) {
-        s = qa_error(QA_ERR_FORMAT, "%s:1: header must name Emotion, Dialogue_ID and Utterance_ID", csv);
-        goto done;
-    }
-    while (!(s = qa_ed_csv_next(&c, &got)) && got) {
-        if (c.nf != nhead) {
-            s = qa_error(QA_ERR_FORMAT, "%s:%zu: %d fields, the header has %d", csv, c.row_line, c.nf, nhead);
-            break;
-        }
+    int got, col[3];
+    static const char *const names[3] = {"Emotion", "Dialogue_ID", "Utterance_ID"};
+    if ((s = qa_ed_csv_header(&c, names, 3, col, "Emotion, Dialogue_ID and Utterance_ID"))) goto done;
+    const int ce = col[0], cd = col[1], cu = col[2];
+    while (!(s = qa_ed_csv_row(&c, &got)) && got) {
         const char *d = c.fields[cd], *u = c.fields[cu], *emo = c.fields[ce];
         if (!all_digits(d) || !all_digits(u) || !*emo) {
             s = qa_error(QA_ERR_FORMAT, "%s:%zu: Dialogue_ID '%s' / Utterance_ID '%s' must be numbers and Emotion "
@@ -76,21 +66,17 @@ qa_status qa_evaldata_meld(qa_evaldata_out *out, const qa_evaldata_opts *o)
         }
         char *audio = qa_ed_fmt("%s/dia%s_utt%s.wav", adir, d, u);
         char *mp4 = qa_ed_fmt("%s/dia%s_utt%s.mp4", adir, d, u);
-        char *where = qa_ed_fmt("%s:%zu", csv, c.row_line);
-        int keep = 0;
-        if (!audio || !mp4 || !where) s = qa_error(QA_ERR_NOMEM, "out of memory");
+        if (!audio || !mp4) s = qa_error(QA_ERR_NOMEM, "out of memory");
         else if (!qa_ed_is_file(audio) && qa_ed_is_file(mp4) && !o->skip_missing)
-            s = qa_error(QA_ERR_UNSUPPORTED, "%s: %s exists but its audio was not extracted: convert it first, e.g. "
-                         "ffmpeg -i %s -vn -ac 1 -ar 16000 %s", where, mp4, mp4, audio);
-        if (!s) s = qa_evaldata_check_audio(out, audio, where, &keep);
-        if (!s && keep) s = qa_evaldata_emit(out, audio, emo, source, NULL);
+            s = qa_error(QA_ERR_UNSUPPORTED, "%s:%zu: %s exists but its audio was not extracted: convert it first, "
+                         "e.g. ffmpeg -i %s -vn -ac 1 -ar 16000 %s", csv, c.row_line, mp4, mp4, audio);
+        if (!s) s = qa_evaldata_emit_row(out, audio, csv, c.row_line, emo, source, NULL);
         free(audio);
         free(mp4);
-        free(where);
         if (s) break;
     }
 done:
-    if (opened) qa_ed_csv_close(&c);
+    qa_ed_csv_close(&c);
     free(csv);
     free(adir);
     free(source);

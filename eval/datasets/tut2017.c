@@ -94,13 +94,8 @@ qa_status qa_evaldata_tut2017(qa_evaldata_out *out, const qa_evaldata_opts *o)
             lab = l;
         }
         char *audio = qa_ed_join(o->root, file);
-        char *where = qa_ed_fmt("%s:%zu", list, r.line);
-        int keep = 0;
-        if (!audio || !where) s = qa_error(QA_ERR_NOMEM, "out of memory");
-        if (!s) s = qa_evaldata_check_audio(out, audio, where, &keep);
-        if (!s && keep) s = qa_evaldata_emit(out, audio, lab, source, NULL);
+        s = qa_evaldata_emit_row(out, audio, list, r.line, lab, source, NULL);
         free(audio);
-        free(where);
     }
 done:
     qa_ed_lines_close(&r);

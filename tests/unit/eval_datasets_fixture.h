@@ -1,5 +1,6 @@
 /* tests/unit/eval_datasets_fixture: helpers shared by the eval-data adapter tests: write fixture
- * files (parents created), run one conversion, compare the output file with an expected text.
+ * files (parents created), run one conversion, compare the output file with an expected text
+ * (FX_CHECK_OUTPUT, where '@' in the expected text stands for the fixture root).
  * Audio files in the fixtures are EMPTY placeholders: the adapters only check that they exist
  * (decoding is the evaluator's job), so no real audio is needed. Header-only (static functions). */
 #ifndef QA_TESTS_EVAL_DATASETS_FIXTURE_H
@@ -81,6 +82,35 @@ static inline int fx_exists(const char *dir, const char *rel)
     snprintf(path, sizeof path, "%s/%s", dir, rel);
     return access(path, F_OK) == 0;
 }
+
+/* malloc'd copy of fmt with every '@' replaced by root (expected texts name the fixture root). */
+static inline char *fx_expand(const char *fmt, const char *root)
+{
+    size_t n = strlen(fmt) + 1, rn = strlen(root);
+    for (const char *p = fmt; *p; p++)
+        if (*p == '@') n += rn;
+    char *out = malloc(n), *o = out;
+    if (!out) return NULL;
+    for (const char *p = fmt; *p; p++) {
+        if (*p == '@') {
+            memcpy(o, root, rn);
+            o += rn;
+        } else *o++ = *p;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* Converts `dataset` (fx_run into ROOT/out.jsonl, stats into *st) and checks that the output is
+ * want_fmt with every '@' replaced by root. A macro, so failures name the caller's line. */
+#define FX_CHECK_OUTPUT(t, dataset, o, root, st, want_fmt)                                        \
+    do {                                                                                          \
+        char *fx_text_ = NULL, *fx_want_ = fx_expand((want_fmt), (root));                         \
+        CHECK_OK(t, fx_run((dataset), (o), (root), &fx_text_, (st)));                             \
+        CHECK_TEXT(t, fx_text_, fx_want_ ? fx_want_ : "(out of memory)");                         \
+        free(fx_text_);                                                                           \
+        free(fx_want_);                                                                           \
+    } while (0)
 
 #define CHECK_TEXT(t, got, want)                                                                  \
     CHECK_MSG(t, (got) && !strcmp((got), (want)), "output differs:\n--- got\n%s--- want\n%s", (got) ? (got) : "(null)\n", (want))

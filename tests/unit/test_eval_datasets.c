@@ -6,23 +6,6 @@
 
 #include "eval/datasets/ed_util.h"
 
-static char *joinf(const char *fmt, const char *r)
-{
-    /* expected texts: every %s is the fixture root */
-    size_t n = strlen(fmt) + 64 * strlen(r) + 1;
-    char *out = malloc(n);
-    size_t j = 0;
-    for (const char *p = fmt; *p; p++) {
-        if (p[0] == '%' && p[1] == 's') {
-            memcpy(out + j, r, strlen(r));
-            j += strlen(r);
-            p++;
-        } else out[j++] = *p;
-    }
-    out[j] = '\0';
-    return out;
-}
-
 static void test_csv_quoting(qa_t *t)
 {
     char root[512];
@@ -130,17 +113,12 @@ static void test_librispeech(qa_t *t)
     char *text;
     qa_evaldata_stats st;
     qa_evaldata_opts o = {.root = root, .split = "test-clean,test-other"};
-    CHECK_OK(t, fx_run("librispeech", &o, root, &text, &st));
-    char *want = joinf(
-        "{\"audio\":\"%s/LibriSpeech/test-clean/121/121726/121-121726-0000.flac\",\"gt\":\"ALSO A POPULAR CONTRIVANCE\",\"source\":\"librispeech_test_clean\"}\n"
-        "{\"audio\":\"%s/LibriSpeech/test-clean/1089/134686/1089-134686-0000.flac\",\"gt\":\"HE HOPED THERE WOULD BE STEW FOR DINNER\",\"source\":\"librispeech_test_clean\"}\n"
-        "{\"audio\":\"%s/LibriSpeech/test-clean/1089/134686/1089-134686-0001.flac\",\"gt\":\"STUFF IT INTO YOU\",\"source\":\"librispeech_test_clean\"}\n"
-        "{\"audio\":\"%s/LibriSpeech/test-other/1688/142285/1688-142285-0000.flac\",\"gt\":\"THERE'S IRON THEY SAY\",\"source\":\"librispeech_test_other\"}\n",
-        root);
-    CHECK_TEXT(t, text, want);
+    FX_CHECK_OUTPUT(t, "librispeech", &o, root, &st,
+        "{\"audio\":\"@/LibriSpeech/test-clean/121/121726/121-121726-0000.flac\",\"gt\":\"ALSO A POPULAR CONTRIVANCE\",\"source\":\"librispeech_test_clean\"}\n"
+        "{\"audio\":\"@/LibriSpeech/test-clean/1089/134686/1089-134686-0000.flac\",\"gt\":\"HE HOPED THERE WOULD BE STEW FOR DINNER\",\"source\":\"librispeech_test_clean\"}\n"
+        "{\"audio\":\"@/LibriSpeech/test-clean/1089/134686/1089-134686-0001.flac\",\"gt\":\"STUFF IT INTO YOU\",\"source\":\"librispeech_test_clean\"}\n"
+        "{\"audio\":\"@/LibriSpeech/test-other/1688/142285/1688-142285-0000.flac\",\"gt\":\"THERE'S IRON THEY SAY\",\"source\":\"librispeech_test_other\"}\n");
     CHECK(t, st.lines == 4 && st.nsources == 2 && st.skipped == 0);
-    free(text);
-    free(want);
 
     /* a missing flac: error naming the trans.txt line; with skip_missing: dropped and counted */
     char ls[1024];
@@ -192,14 +170,9 @@ static void test_aishell1(qa_t *t)
     char *text;
     qa_evaldata_stats st;
     qa_evaldata_opts o = {.root = root, .split = "test"}; /* root above data_aishell/ also works */
-    CHECK_OK(t, fx_run("aishell1", &o, root, &text, &st));
-    char *want = joinf(
-        "{\"audio\":\"%s/data_aishell/wav/test/S0764/BAC009S0764W0121.wav\",\"gt\":\"甚至出现交易几乎停滞的情况\",\"source\":\"aishell1_test\"}\n"
-        "{\"audio\":\"%s/data_aishell/wav/test/S0764/BAC009S0764W0122.wav\",\"gt\":\"一二线城市虽然也处于调整中\",\"source\":\"aishell1_test\"}\n",
-        root);
-    CHECK_TEXT(t, text, want);
-    free(text);
-    free(want);
+    FX_CHECK_OUTPUT(t, "aishell1", &o, root, &st,
+        "{\"audio\":\"@/data_aishell/wav/test/S0764/BAC009S0764W0121.wav\",\"gt\":\"甚至出现交易几乎停滞的情况\",\"source\":\"aishell1_test\"}\n"
+        "{\"audio\":\"@/data_aishell/wav/test/S0764/BAC009S0764W0122.wav\",\"gt\":\"一二线城市虽然也处于调整中\",\"source\":\"aishell1_test\"}\n");
     o.split = "dev";
     CHECK_STATUS(t, fx_run("aishell1", &o, root, &text, &st), QA_ERR_IO);
     CHECK_MSG_HAS(t, "wav/dev");
@@ -232,16 +205,11 @@ static void test_aishell2(qa_t *t)
     char *text;
     qa_evaldata_stats st;
     qa_evaldata_opts o = {.root = root};
-    CHECK_OK(t, fx_run("aishell2", &o, root, &text, &st)); /* default split: test, three devices */
-    char *want = joinf(
-        "{\"audio\":\"%s/Android/test/wav/T0055G0013/AT0055G0013S0001.wav\",\"gt\":\"这是安卓\",\"source\":\"aishell2_test_android\"}\n"
-        "{\"audio\":\"%s/IOS/test/wav/T0055G0013/IT0055G0013S0001.wav\",\"gt\":\"苹果手机\",\"source\":\"aishell2_test_ios\"}\n"
-        "{\"audio\":\"%s/Mic/test/wav/T0055G0013/MT0055G0013S0001.wav\",\"gt\":\"麦克风\",\"source\":\"aishell2_test_mic\"}\n",
-        root);
-    CHECK_TEXT(t, text, want);
+    FX_CHECK_OUTPUT(t, "aishell2", &o, root, &st, /* default split: test, three devices */
+        "{\"audio\":\"@/Android/test/wav/T0055G0013/AT0055G0013S0001.wav\",\"gt\":\"这是安卓\",\"source\":\"aishell2_test_android\"}\n"
+        "{\"audio\":\"@/IOS/test/wav/T0055G0013/IT0055G0013S0001.wav\",\"gt\":\"苹果手机\",\"source\":\"aishell2_test_ios\"}\n"
+        "{\"audio\":\"@/Mic/test/wav/T0055G0013/MT0055G0013S0001.wav\",\"gt\":\"麦克风\",\"source\":\"aishell2_test_mic\"}\n");
     CHECK(t, st.nsources == 3);
-    free(text);
-    free(want);
     o.split = "test-ios";
     CHECK_OK(t, fx_run("aishell2", &o, root, &text, &st));
     CHECK(t, st.lines == 1 && text && strstr(text, "aishell2_test_ios"));
@@ -282,16 +250,11 @@ static void test_covost2(qa_t *t)
     char *text;
     qa_evaldata_stats st;
     qa_evaldata_opts o = {.root = root}; /* the paper's seven directions; the absent ones are skipped */
-    CHECK_OK(t, fx_run("covost2", &o, root, &text, &st));
-    char *want = joinf(
-        "{\"audio\":\"%s/clips/common_voice_de_1.mp3\",\"gt\":\"Hello\",\"source\":\"covost_v2_de_en_test\"}\n"
-        "{\"audio\":\"%s/en/clips/common_voice_en_699711.mp3\",\"gt\":\"她会没事的。\",\"source\":\"covost_v2_en_zh_test\"}\n"
-        "{\"audio\":\"%s/en/clips/common_voice_en_17561821.mp3\",\"gt\":\"Mozilla 打算如何处理\\\"queue\\\"和\\\"cue\\\"呢？\",\"source\":\"covost_v2_en_zh_test\"}\n"
-        "{\"audio\":\"%s/en/clips/common_voice_en_3.mp3\",\"gt\":\"他说\\\"好\\\" \\\\ \\t完\",\"source\":\"covost_v2_en_zh_test\"}\n",
-        root);
-    CHECK_TEXT(t, text, want);
-    free(text);
-    free(want);
+    FX_CHECK_OUTPUT(t, "covost2", &o, root, &st,
+        "{\"audio\":\"@/clips/common_voice_de_1.mp3\",\"gt\":\"Hello\",\"source\":\"covost_v2_de_en_test\"}\n"
+        "{\"audio\":\"@/en/clips/common_voice_en_699711.mp3\",\"gt\":\"她会没事的。\",\"source\":\"covost_v2_en_zh_test\"}\n"
+        "{\"audio\":\"@/en/clips/common_voice_en_17561821.mp3\",\"gt\":\"Mozilla 打算如何处理\\\"queue\\\"和\\\"cue\\\"呢？\",\"source\":\"covost_v2_en_zh_test\"}\n"
+        "{\"audio\":\"@/en/clips/common_voice_en_3.mp3\",\"gt\":\"他说\\\"好\\\" \\\\ \\t完\",\"source\":\"covost_v2_en_zh_test\"}\n");
     o.direction = "en-zh";
     CHECK_OK(t, fx_run("covost2", &o, root, &text, &st));
     CHECK(t, st.lines == 3 && st.nsources == 1);
@@ -332,15 +295,10 @@ static void test_qwen_jsonl(qa_t *t)
     char *text;
     qa_evaldata_stats st;
     qa_evaldata_opts o = {.root = in};
-    CHECK_OK(t, fx_run("qwen-jsonl", &o, root, &text, &st));
-    char *want = joinf(
-        "{\"audio\":\"%s/data/a.wav\",\"gt\":\"yes\",\"source\":\"clothoaqa_test\",\"question\":\"Is it wet?\"}\n"
-        "{\"audio\":\"%s/data/b.wav\",\"gt\":[\"one\",\"two\"],\"source\":\"clotho_evaluation\"}\n",
-        root);
-    CHECK_TEXT(t, text, want);
+    FX_CHECK_OUTPUT(t, "qwen-jsonl", &o, root, &st,
+        "{\"audio\":\"@/data/a.wav\",\"gt\":\"yes\",\"source\":\"clothoaqa_test\",\"question\":\"Is it wet?\"}\n"
+        "{\"audio\":\"@/data/b.wav\",\"gt\":[\"one\",\"two\"],\"source\":\"clotho_evaluation\"}\n");
     CHECK(t, st.nsources == 2);
-    free(text);
-    free(want);
     static const char *const bad[] = {
         "{\"audio\": \"a.wav\", \"gt\": \"x\"}\n",                                 /* no source */
         "{\"audio\": \"a.wav\", \"gt\": 3, \"source\": \"s\"}\n",                  /* gt not text */

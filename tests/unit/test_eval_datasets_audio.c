@@ -3,23 +3,6 @@
  * (audio files are empty placeholders, see eval_datasets_fixture.h), plus bad layouts. */
 #include "tests/unit/eval_datasets_fixture.h"
 
-/* Expected texts: every "@" is replaced by the fixture root. */
-static char *expand(const char *fmt, const char *r)
-{
-    size_t n = strlen(fmt) + 1;
-    for (const char *p = fmt; *p; p++)
-        if (*p == '@') n += strlen(r);
-    char *out = malloc(n), *o = out;
-    for (const char *p = fmt; *p; p++) {
-        if (*p == '@') {
-            memcpy(o, r, strlen(r));
-            o += strlen(r);
-        } else *o++ = *p;
-    }
-    *o = '\0';
-    return out;
-}
-
 static void test_clotho(qa_t *t)
 {
     char root[512];
@@ -34,15 +17,10 @@ static void test_clotho(qa_t *t)
     char *text;
     qa_evaldata_stats st;
     qa_evaldata_opts o = {.root = root};
-    CHECK_OK(t, fx_run("clotho", &o, root, &text, &st));
-    char *want = expand(
+    FX_CHECK_OUTPUT(t, "clotho", &o, root, &st,
         "{\"audio\":\"@/evaluation/Santa Motor.wav\",\"gt\":[\"A machine whines and squeals.\",\"A person, using clippers.\","
         "\"Someone says \\\"hi\\\".\",\"Two\\nlines.\",\"last one\"],\"source\":\"clotho_evaluation\"}\n"
-        "{\"audio\":\"@/evaluation/b.wav\",\"gt\":[\"1\",\"2\",\"3\",\"4\",\"5\"],\"source\":\"clotho_evaluation\"}\n",
-        root);
-    CHECK_TEXT(t, text, want);
-    free(text);
-    free(want);
+        "{\"audio\":\"@/evaluation/b.wav\",\"gt\":[\"1\",\"2\",\"3\",\"4\",\"5\"],\"source\":\"clotho_evaluation\"}\n");
     /* a row with an unquoted comma has 7 fields: error naming the line */
     fx_put(root, "clotho_captions_evaluation.csv",
            "file_name,caption_1,caption_2,caption_3,caption_4,caption_5\nb.wav,1,2,3,4,5\nb.wav,1,2,3,4,5,6\n");
@@ -70,16 +48,11 @@ static void test_clothoaqa(qa_t *t)
     char *text;
     qa_evaldata_stats st;
     qa_evaldata_opts o = {.root = root};
-    CHECK_OK(t, fx_run("clothoaqa", &o, root, &text, &st));
-    char *want = expand(
+    FX_CHECK_OUTPUT(t, "clothoaqa", &o, root, &st,
         "{\"audio\":\"@/audio_files/river_mouth3.wav\",\"gt\":\"yes\",\"source\":\"clothoaqa_test\",\"question\":\"Are there waves?\"}\n"
         "{\"audio\":\"@/audio_files/river_mouth3.wav\",\"gt\":\"yes\",\"source\":\"clothoaqa_test\",\"question\":\"Are there waves?\"}\n"
         "{\"audio\":\"@/audio_files/river_mouth3.wav\",\"gt\":\"no\",\"source\":\"clothoaqa_test\",\"question\":\"Are there waves?\"}\n"
-        "{\"audio\":\"@/audio_files/river_mouth3.wav\",\"gt\":\"eleven\",\"source\":\"clothoaqa_test\",\"question\":\"How many times, roughly?\"}\n",
-        root);
-    CHECK_TEXT(t, text, want);
-    free(text);
-    free(want);
+        "{\"audio\":\"@/audio_files/river_mouth3.wav\",\"gt\":\"eleven\",\"source\":\"clothoaqa_test\",\"question\":\"How many times, roughly?\"}\n");
     fx_put(root, "clotho_aqa_test.csv", "file_name,QuestionText,answer,confidence\nx.wav,Q?,yes,yes\n");
     CHECK_STATUS(t, fx_run("clothoaqa", &o, root, &text, &st), QA_ERR_IO);
     CHECK_MSG_HAS(t, "clotho_aqa_test.csv:2");
@@ -100,16 +73,11 @@ static void test_cochlscene(qa_t *t)
     char *text;
     qa_evaldata_stats st;
     qa_evaldata_opts o = {.root = root};
-    CHECK_OK(t, fx_run("cochlscene", &o, root, &text, &st));
-    char *want = expand(
+    FX_CHECK_OUTPUT(t, "cochlscene", &o, root, &st,
         "{\"audio\":\"@/Test/Bus/Bus_user0001_1.wav\",\"gt\":\"Bus\",\"source\":\"cochlscene_test\"}\n"
         "{\"audio\":\"@/Test/Bus/Bus_user0001_2.wav\",\"gt\":\"Bus\",\"source\":\"cochlscene_test\"}\n"
         "{\"audio\":\"@/Test/Bus/Bus_user0001_10.wav\",\"gt\":\"Bus\",\"source\":\"cochlscene_test\"}\n"
-        "{\"audio\":\"@/Test/ResidentialArea/ResidentialArea_user0002_1.wav\",\"gt\":\"ResidentialArea\",\"source\":\"cochlscene_test\"}\n",
-        root);
-    CHECK_TEXT(t, text, want);
-    free(text);
-    free(want);
+        "{\"audio\":\"@/Test/ResidentialArea/ResidentialArea_user0002_1.wav\",\"gt\":\"ResidentialArea\",\"source\":\"cochlscene_test\"}\n");
     /* --label-map rewrites string gts; unmapped labels stay as they are */
     fx_put(root, "map.tsv", "# CochlScene names -> spaced lower case\nResidentialArea\tresidential area\n\n");
     char map[1024];
@@ -142,27 +110,18 @@ static void test_tut2017(qa_t *t)
     char *text;
     qa_evaldata_stats st;
     qa_evaldata_opts o = {.root = root}; /* no evaluate.txt: meta.txt is the list */
-    CHECK_OK(t, fx_run("tut2017", &o, root, &text, &st));
-    char *want = expand(
+    FX_CHECK_OUTPUT(t, "tut2017", &o, root, &st,
         "{\"audio\":\"@/audio/1.wav\",\"gt\":\"beach\",\"source\":\"tut2017_evaluation\"}\n"
         "{\"audio\":\"@/audio/2.wav\",\"gt\":\"cafe/restaurant\",\"source\":\"tut2017_evaluation\"}\n"
-        "{\"audio\":\"@/audio/3.wav\",\"gt\":\"city_center\",\"source\":\"tut2017_evaluation\"}\n",
-        root);
-    CHECK_TEXT(t, text, want);
-    free(text);
-    free(want);
+        "{\"audio\":\"@/audio/3.wav\",\"gt\":\"city_center\",\"source\":\"tut2017_evaluation\"}\n");
     fx_put(root, "evaluation_setup/evaluate.txt", "audio/2.wav\tcafe/restaurant\n");
     CHECK_OK(t, fx_run("tut2017", &o, root, &text, &st));
     CHECK(t, st.lines == 1);
     free(text);
     o.split = "test"; /* names only: labels from meta.txt */
-    CHECK_OK(t, fx_run("tut2017", &o, root, &text, &st));
-    want = expand("{\"audio\":\"@/audio/3.wav\",\"gt\":\"city_center\",\"source\":\"tut2017_test\"}\n"
-                  "{\"audio\":\"@/audio/1.wav\",\"gt\":\"beach\",\"source\":\"tut2017_test\"}\n",
-                  root);
-    CHECK_TEXT(t, text, want);
-    free(text);
-    free(want);
+    FX_CHECK_OUTPUT(t, "tut2017", &o, root, &st,
+        "{\"audio\":\"@/audio/3.wav\",\"gt\":\"city_center\",\"source\":\"tut2017_test\"}\n"
+        "{\"audio\":\"@/audio/1.wav\",\"gt\":\"beach\",\"source\":\"tut2017_test\"}\n");
     fx_put(root, "evaluation_setup/test.txt", "audio/3.wav\naudio/9.wav\n");
     CHECK_STATUS(t, fx_run("tut2017", &o, root, &text, &st), QA_ERR_FORMAT);
     CHECK_MSG_HAS(t, "test.txt:2");
@@ -183,14 +142,9 @@ static void test_meld(qa_t *t)
     char *text;
     qa_evaldata_stats st;
     qa_evaldata_opts o = {.root = root};
-    CHECK_OK(t, fx_run("meld", &o, root, &text, &st));
-    char *want = expand(
+    FX_CHECK_OUTPUT(t, "meld", &o, root, &st,
         "{\"audio\":\"@/output_repeated_splits_test/dia0_utt0.wav\",\"gt\":\"surprise\",\"source\":\"meld_test\"}\n"
-        "{\"audio\":\"@/output_repeated_splits_test/dia0_utt1.wav\",\"gt\":\"anger\",\"source\":\"meld_test\"}\n",
-        root);
-    CHECK_TEXT(t, text, want);
-    free(text);
-    free(want);
+        "{\"audio\":\"@/output_repeated_splits_test/dia0_utt1.wav\",\"gt\":\"anger\",\"source\":\"meld_test\"}\n");
     /* only the mp4 is there: a clear message about the external converter */
     char wav[1024];
     snprintf(wav, sizeof wav, "%s/output_repeated_splits_test/dia0_utt1.wav", root);
@@ -236,27 +190,17 @@ static void test_vocalsound(qa_t *t)
     char *text;
     qa_evaldata_stats st;
     qa_evaldata_opts o = {.root = root};
-    CHECK_OK(t, fx_run("vocalsound", &o, root, &text, &st));
-    char *want = expand(
+    FX_CHECK_OUTPUT(t, "vocalsound", &o, root, &st,
         "{\"audio\":\"@/audio_16k/m0005_0_sneeze.wav\",\"gt\":\"Sneeze\",\"source\":\"vocalsound_test\"}\n"
-        "{\"audio\":\"@/audio_16k/f0003_0_throatclearing.wav\",\"gt\":\"Throat clearing\",\"source\":\"vocalsound_test\"}\n",
-        root);
-    CHECK_TEXT(t, text, want);
-    free(text);
-    free(want);
+        "{\"audio\":\"@/audio_16k/f0003_0_throatclearing.wav\",\"gt\":\"Throat clearing\",\"source\":\"vocalsound_test\"}\n");
     o.split = "all";
-    CHECK_OK(t, fx_run("vocalsound", &o, root, &text, &st));
-    want = expand(
+    FX_CHECK_OUTPUT(t, "vocalsound", &o, root, &st,
         "{\"audio\":\"@/audio_16k/f0003_0_cough.wav\",\"gt\":\"Cough\",\"source\":\"vocalsound_all\"}\n"
         "{\"audio\":\"@/audio_16k/f0003_0_throatclearing.wav\",\"gt\":\"Throat clearing\",\"source\":\"vocalsound_all\"}\n"
         "{\"audio\":\"@/audio_16k/m0005_0_laughter.wav\",\"gt\":\"Laughter\",\"source\":\"vocalsound_all\"}\n"
         "{\"audio\":\"@/audio_16k/m0005_0_sigh.wav\",\"gt\":\"Sigh\",\"source\":\"vocalsound_all\"}\n"
         "{\"audio\":\"@/audio_16k/m0005_0_sneeze.wav\",\"gt\":\"Sneeze\",\"source\":\"vocalsound_all\"}\n"
-        "{\"audio\":\"@/audio_16k/m0005_0_sniff.wav\",\"gt\":\"Sniff\",\"source\":\"vocalsound_all\"}\n",
-        root);
-    CHECK_TEXT(t, text, want);
-    free(text);
-    free(want);
+        "{\"audio\":\"@/audio_16k/m0005_0_sniff.wav\",\"gt\":\"Sniff\",\"source\":\"vocalsound_all\"}\n");
     fx_put(root, "audio_16k/m0006_0_hiccup.wav", "");
     CHECK_STATUS(t, fx_run("vocalsound", &o, root, &text, &st), QA_ERR_FORMAT);
     CHECK_MSG_HAS(t, "m0006_0_hiccup.wav");
@@ -284,16 +228,11 @@ static void test_nsynth(qa_t *t)
     char *text;
     qa_evaldata_stats st;
     qa_evaldata_opts o = {.root = root};
-    CHECK_OK(t, fx_run("nsynth", &o, root, &text, &st));
-    char *want = expand(
+    FX_CHECK_OUTPUT(t, "nsynth", &o, root, &st,
         "{\"audio\":\"@/nsynth-test/audio/keyboard_electronic_001-021-127.wav\",\"gt\":\"<|pitch|><|midi_pitch_21|>"
         "<|velocity|><|midi_velocity_127|><|instrument|>keyboard<|sonic|>bright, fast_decay\",\"source\":\"nsynth_test\"}\n"
         "{\"audio\":\"@/nsynth-test/audio/bass_synthetic_033-022-050.wav\",\"gt\":\"<|pitch|><|midi_pitch_22|>"
-        "<|velocity|><|midi_velocity_50|><|instrument|>bass<|sonic|>\",\"source\":\"nsynth_test\"}\n",
-        root);
-    CHECK_TEXT(t, text, want);
-    free(text);
-    free(want);
+        "<|velocity|><|midi_velocity_50|><|instrument|>bass<|sonic|>\",\"source\":\"nsynth_test\"}\n");
     fx_put(root, "nsynth-test/examples.json", "{\"a\": {\"pitch\": 200, \"velocity\": 1, \"instrument_family_str\": \"x\","
                                               " \"qualities_str\": []}}");
     CHECK_STATUS(t, fx_run("nsynth", &o, root, &text, &st), QA_ERR_FORMAT);
