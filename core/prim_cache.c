@@ -244,12 +244,26 @@ qa_status qa_md_from_tensor(dnnl_memory_desc_t *md, const qa_tensor *t)
         nd = 1;
     } else {
         /* A size-1 dim's stride never addresses anything, but oneDNN checks that a layout does not
-         * overlap, and views (a transposed column) can carry any value there. Give such a dim the
-         * stride it would have in a row-major tensor (next dim's stride times its size), which
-         * leaves dense layouts dense. */
+         * overlap, and views (a transposed column) can carry any value there, so it is rewritten:
+         * - leading size-1 dims (a batch of one) get the outermost stride, the span of the other
+         *   dims. A permuted-dense view with a batch of one (a (1, H, T, Dh) head-major view of
+         *   (1, T, H, Dh) memory, a (1, C, T) view of time-major data) then keeps a recognisable
+         *   layout ("acbd", "acb"); with the row-major value its batch stride equals another dim's,
+         *   oneDNN 2.6 cannot name the layout and falls back to its reference convolution /
+         *   pooling or a generic gemm, 3-50x slower. For a dense tensor both values are the same.
+         * - other size-1 dims get the row-major value (next dim's stride times its size), which
+         *   leaves dense layouts plain: the span there turned a dense (4, 1, 3, 3) into a "bacd"
+         *   layout on which oneDNN 2.6's bf16 binary kernel with a broadcast operand computed
+         *   wrong values (tests/unit/test_ops_elementwise.c, broadcast_sweep). */
+        int64_t span = 1;
+        for (int i = 0; i < nd; i++)
+            if (t->shape[i] > 1 && t->stride[i] * t->shape[i] > span) span = t->stride[i] * t->shape[i];
+        int lead = 0;
+        while (lead < nd && t->shape[lead] == 1) lead++;
         for (int i = nd - 1; i >= 0; i--) {
             dims[i] = t->shape[i];
             if (t->shape[i] != 1) strides[i] = t->stride[i];
+            else if (i < lead) strides[i] = span;
             else strides[i] = i == nd - 1 ? 1 : strides[i + 1] * dims[i + 1];
         }
     }
