@@ -119,6 +119,12 @@ static void test_bad_input(qa_t *t)
     CHECK_STATUS(t, qa_conv1d(ctx, &y, &x, &w, NULL, 1, 0), QA_ERR_SHAPE); /* 1 frame, kernel 3, no padding */
     CHECK(t, strstr(qa_error_message(), "too short") != NULL);
     CHECK_OK(t, qa_conv1d(ctx, &y, &x, &w, NULL, 1, 1));
+    /* wrong dtypes: integer input, weight dtype different from the input's */
+    qa_tensor xi = x, wh = w;
+    xi.dtype = QA_I32;
+    wh.dtype = QA_BF16;
+    CHECK_STATUS(t, qa_conv1d(ctx, &y, &xi, &w, NULL, 1, 1), QA_ERR_DTYPE);
+    CHECK_STATUS(t, qa_conv1d(ctx, &y, &x, &wh, NULL, 1, 1), QA_ERR_DTYPE);
     qa_ctx_free(ctx);
 }
 
