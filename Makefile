@@ -19,7 +19,7 @@ OPT     ?= -O2 -g
 CPPFLAGS += -I. -I$(BUILD)/gen -D_GNU_SOURCE $(PKG_CFLAGS)
 CFLAGS  += -std=c11 $(OPT) $(WARN) -pthread -MMD -MP
 CXXFLAGS += -std=c++17 $(OPT) -Wall -Wextra -pthread -MMD -MP
-LDLIBS  += $(PKG_LIBS) -ldnnl -lstdc++ -lm -pthread
+LDLIBS  += $(PKG_LIBS) -ldnnl -lgomp -lstdc++ -lm -pthread
 ifeq ($(CI),true)
   CFLAGS += -Werror
   CXXFLAGS += -Werror

@@ -7,6 +7,18 @@
 
 #include "core/ctx.h"
 
+/* OpenMP runtime calls (libgomp, the runtime Debian's oneDNN is built with), declared here rather
+ * than through <omp.h>, which clang installs only with libomp-dev: the fuzz build compiles this file
+ * with clang. They read and set the calling thread's nthreads ICV, not process state. */
+extern int omp_get_max_threads(void);
+extern void omp_set_num_threads(int n);
+
+/* Memory-bound primitives (everything but matmul, convolution, inner product) whose arguments total
+ * less than this run on the calling thread alone: a 1500 x 384 f32 residual add or layer norm takes
+ * about 0.1-0.3 ms on one core, less than an OpenMP fork/join costs when the machine is shared and
+ * the second thread waits for a core (docs/benchmarks.md, Engine). */
+#define QA_SINGLE_THREAD_BYTES ((size_t)8 << 20)
+
 void qa_key_init(qa_prim_key *k, int op, int variant)
 {
     k->op = op;
@@ -149,6 +161,17 @@ qa_status qa_prim_create_from_pd(qa_ctx *ctx, qa_prim **out, const qa_prim_key *
         p->nargs = i + 1;
     }
     if (!s) {
+        dnnl_primitive_kind_t kind = dnnl_undefined_primitive;
+        dnnl_primitive_desc_query(pd, dnnl_query_primitive_kind, 0, &kind);
+        size_t arg_bytes = 0;
+        for (int i = 0; i < p->nargs; i++) {
+            const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(pd, dnnl_query_exec_arg_md, p->arg[i]);
+            arg_bytes += md ? dnnl_memory_desc_get_size(md) : 0;
+        }
+        p->single_thread = kind != dnnl_matmul && kind != dnnl_convolution && kind != dnnl_inner_product &&
+                           arg_bytes < QA_SINGLE_THREAD_BYTES;
+    }
+    if (!s) {
         const dnnl_memory_desc_t *smd = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
         size_t bytes = smd ? dnnl_memory_desc_get_size(smd) : 0;
         if (bytes) {
@@ -210,7 +233,12 @@ qa_status qa_prim_run(qa_ctx *ctx, qa_prim *p, void *const *handles)
         ea[n].memory = p->scratch;
         n++;
     }
+    /* oneDNN's memory-bound kernels take their thread count from the caller's OpenMP setting at
+     * execution time; restored right after */
+    int threads = p->single_thread ? omp_get_max_threads() : 1;
+    if (threads > 1) omp_set_num_threads(1);
     qa_status s = qa_dnnl_check(dnnl_primitive_execute(p->prim, ctx->stream, n, ea), "executing a oneDNN primitive");
+    if (threads > 1) omp_set_num_threads(threads);
     if (!s) s = qa_dnnl_check(dnnl_stream_wait(ctx->stream), "waiting for the oneDNN stream");
     return s;
 }
@@ -244,12 +272,26 @@ qa_status qa_md_from_tensor(dnnl_memory_desc_t *md, const qa_tensor *t)
         nd = 1;
     } else {
         /* A size-1 dim's stride never addresses anything, but oneDNN checks that a layout does not
-         * overlap, and views (a transposed column) can carry any value there. Give such a dim the
-         * stride it would have in a row-major tensor (next dim's stride times its size), which
-         * leaves dense layouts dense. */
+         * overlap, and views (a transposed column) can carry any value there, so it is rewritten:
+         * - leading size-1 dims (a batch of one) get the outermost stride, the span of the other
+         *   dims. A permuted-dense view with a batch of one (a (1, H, T, Dh) head-major view of
+         *   (1, T, H, Dh) memory, a (1, C, T) view of time-major data) then keeps a recognisable
+         *   layout ("acbd", "acb"); with the row-major value its batch stride equals another dim's,
+         *   oneDNN 2.6 cannot name the layout and falls back to its reference convolution /
+         *   pooling or a generic gemm, 3-50x slower. For a dense tensor both values are the same.
+         * - other size-1 dims get the row-major value (next dim's stride times its size), which
+         *   leaves dense layouts plain: the span there turned a dense (4, 1, 3, 3) into a "bacd"
+         *   layout on which oneDNN 2.6's bf16 binary kernel with a broadcast operand computed
+         *   wrong values (tests/unit/test_ops_elementwise.c, broadcast_sweep). */
+        int64_t span = 1;
+        for (int i = 0; i < nd; i++)
+            if (t->shape[i] > 1 && t->stride[i] * t->shape[i] > span) span = t->stride[i] * t->shape[i];
+        int lead = 0;
+        while (lead < nd && t->shape[lead] == 1) lead++;
         for (int i = nd - 1; i >= 0; i--) {
             dims[i] = t->shape[i];
             if (t->shape[i] != 1) strides[i] = t->stride[i];
+            else if (i < lead) strides[i] = span;
             else strides[i] = i == nd - 1 ? 1 : strides[i + 1] * dims[i + 1];
         }
     }

@@ -56,6 +56,7 @@ typedef struct qa_prim {
     dnnl_memory_t mem[QA_PRIM_MAX_ARGS]; /* handles replaced on each run */
     dnnl_memory_t scratch;              /* NULL when no scratchpad needed */
     size_t scratch_bytes;
+    bool single_thread; /* small memory-bound primitive: run on the calling thread (prim_cache.c) */
 } qa_prim;
 
 typedef struct {

@@ -25,9 +25,9 @@ static qa_status attn_mm(qa_ctx *ctx, const qa_tensor *c, const qa_tensor *a, co
     qa_prim *p = qa_prim_find(ctx, &k);
     if (!p) {
         dnnl_memory_desc_t amd, bmd, cmd;
-        qa_status s = qa_nn_md(&amd, a);
-        if (!s) s = qa_nn_md(&bmd, b);
-        if (!s) s = qa_nn_md(&cmd, c);
+        qa_status s = qa_md_from_tensor(&amd, a);
+        if (!s) s = qa_md_from_tensor(&bmd, b);
+        if (!s) s = qa_md_from_tensor(&cmd, c);
         dnnl_matmul_desc_t d;
         if (!s) s = qa_dnnl_check(dnnl_matmul_desc_init(&d, &amd, &bmd, NULL, &cmd), "attention matmul desc");
         dnnl_primitive_attr_t attr = NULL;

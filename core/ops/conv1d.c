@@ -43,13 +43,13 @@ static qa_status conv_prim(qa_ctx *ctx, conv_entry *out, int variant, const qa_t
         return QA_OK;
     }
     dnnl_memory_desc_t xmd, wmd, bmd, ymd;
-    qa_status s = qa_nn_md(&xmd, x);
+    qa_status s = qa_md_from_tensor(&xmd, x);
     if (!s)
         s = qa_dnnl_check(dnnl_memory_desc_init_by_tag(&wmd, 3, (dnnl_dims_t){w->shape[0], w->shape[1], w->shape[2]},
                                                        qa_dnnl_dtype(w->dtype), dnnl_format_tag_any),
                           "conv weights desc");
     if (!s && b) s = qa_md_from_tensor(&bmd, b);
-    if (!s) s = qa_nn_md(&ymd, y);
+    if (!s) s = qa_md_from_tensor(&ymd, y);
     if (s) return s;
     dnnl_dims_t st = {stride}, pl = {pad}, pr = {pad};
     /* the right padding oneDNN needs so that its output length formula gives To exactly */

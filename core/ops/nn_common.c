@@ -100,21 +100,3 @@ void qa_nn_store_row(void *dst, const float *src, qa_dtype dt, int64_t n, int ac
         b[i] = qa_bf16_from_f32(accumulate ? qa_f32_from_bf16(b[i]) + src[i] : src[i]);
 }
 
-qa_status qa_nn_md(dnnl_memory_desc_t *md, const qa_tensor *t)
-{
-    if (t->ndim < 1) return qa_md_from_tensor(md, t);
-    dnnl_data_type_t dt = qa_dnnl_dtype(t->dtype);
-    if (dt == dnnl_data_type_undef)
-        return qa_error(QA_ERR_DTYPE, "dtype %s cannot be used in a oneDNN primitive", qa_dtype_name(t->dtype));
-    dnnl_dims_t dims, strides;
-    int64_t span = 1;
-    for (int i = 0; i < t->ndim; i++) {
-        dims[i] = t->shape[i];
-        strides[i] = t->stride[i];
-        if (t->shape[i] > 1 && t->stride[i] * t->shape[i] > span) span = t->stride[i] * t->shape[i];
-    }
-    for (int i = 0; i < t->ndim; i++)
-        if (t->shape[i] == 1) strides[i] = span;
-    return qa_dnnl_check(dnnl_memory_desc_init_by_strides(md, t->ndim, dims, dt, strides),
-                         "describing a tensor to oneDNN");
-}

@@ -14,13 +14,6 @@
 #include "core/ops/common.h"
 #include "core/tensor.h"
 
-/* The oneDNN memory desc of a strided view: like qa_md_from_tensor, but a size-1 dim gets the
- * outermost stride (qa_md_from_tensor gives it the row-major value). A permuted-dense view with a
- * size-1 batch dim — a (1, C, T) time-major conv input, a (1, H, T, Dh) head-major attention
- * operand — then keeps a recognisable layout ("acb", "acbd"); otherwise oneDNN 2.6 sees an ambiguous
- * one and picks its reference convolution / pooling or generic gemm, 3-50x slower. */
-qa_status qa_nn_md(dnnl_memory_desc_t *md, const qa_tensor *t);
-
 /* t (.., D) seen as (N, D) without a copy; QA_ERR_UNSUPPORTED when the last dim is not dense or the
  * leading dims cannot be merged (copy the view first). */
 qa_status qa_nn_rows(qa_tensor *out, const qa_tensor *t, const char *op);

@@ -13,7 +13,7 @@ static qa_status pool_md(dnnl_memory_desc_t *md, const qa_tensor *t)
 {
     qa_tensor v;
     qa_tensor_view_transpose(&v, t, 1, 2);
-    return qa_nn_md(md, &v);
+    return qa_md_from_tensor(md, &v);
 }
 
 static qa_status pool_prim(qa_ctx *ctx, qa_prim **out, int variant, const qa_tensor *x, const qa_tensor *y)

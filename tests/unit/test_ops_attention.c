@@ -172,6 +172,13 @@ static void test_bad_input(qa_t *t)
     o.scale = 0;
     CHECK_STATUS(t, qa_attention(ctx, &y, &q, &q, &q, &o), QA_ERR_ARG);
     CHECK_STATUS(t, qa_attention(ctx, &y, &q, &q, &q, NULL), QA_ERR_ARG);
+    /* wrong dtypes: integer operands, mixed f32 / bf16 */
+    o.scale = 0.5;
+    qa_tensor qi = q, kh = q;
+    qi.dtype = QA_I32;
+    kh.dtype = QA_BF16;
+    CHECK_STATUS(t, qa_attention(ctx, &y, &qi, &qi, &qi, &o), QA_ERR_DTYPE);
+    CHECK_STATUS(t, qa_attention(ctx, &y, &q, &kh, &q, &o), QA_ERR_DTYPE);
     qa_ctx_free(ctx);
 }
 

@@ -49,8 +49,10 @@ static void test_conv1d(qa_t *t)
         {2, 5, 7, 9, 3, 2, 1, 1},   /* conv2-like: k3 s2 p1, odd T */
         {1, 6, 5, 10, 3, 2, 1, 1},  /* even T */
         {1, 17, 19, 11, 3, 1, 1, 0}, /* no bias, widths no block divides */
+        {2, 3, 5, 11, 3, 2, 0, 1},  /* no padding, stride 2 */
+        {1, 4, 3, 8, 5, 1, 2, 1},   /* kernel 5, padding 2 */
     };
-    for (int c = 0; c < 4; c++) {
+    for (int c = 0; c < (int)(sizeof cases / sizeof cases[0]); c++) {
         conv_p *p = &cases[c];
         qa_gc_spec s = {.op = "conv1d", .n_in = p->bias ? 3 : 2, .p = p, .ref_fwd = conv_fwd, .ref_bwd = conv_bwd,
                         .eng = conv_eng, .seed = 60 + (uint64_t)c};
@@ -119,6 +121,12 @@ static void test_bad_input(qa_t *t)
     CHECK_STATUS(t, qa_conv1d(ctx, &y, &x, &w, NULL, 1, 0), QA_ERR_SHAPE); /* 1 frame, kernel 3, no padding */
     CHECK(t, strstr(qa_error_message(), "too short") != NULL);
     CHECK_OK(t, qa_conv1d(ctx, &y, &x, &w, NULL, 1, 1));
+    /* wrong dtypes: integer input, weight dtype different from the input's */
+    qa_tensor xi = x, wh = w;
+    xi.dtype = QA_I32;
+    wh.dtype = QA_BF16;
+    CHECK_STATUS(t, qa_conv1d(ctx, &y, &xi, &w, NULL, 1, 1), QA_ERR_DTYPE);
+    CHECK_STATUS(t, qa_conv1d(ctx, &y, &x, &wh, NULL, 1, 1), QA_ERR_DTYPE);
     qa_ctx_free(ctx);
 }
 

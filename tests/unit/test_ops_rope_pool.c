@@ -108,6 +108,9 @@ static void test_rope(qa_t *t)
     CHECK_STATUS(t, qa_rope(ctx, &y1, &odd, 10000.0, 0), QA_ERR_SHAPE);
     CHECK_STATUS(t, qa_rope(ctx, &y1, &cont, 10000.0, -1), QA_ERR_ARG);
     CHECK_STATUS(t, qa_rope(ctx, &y1, &wide, 10000.0, 0), QA_ERR_SHAPE);
+    qa_tensor ints = cont;
+    ints.dtype = QA_I32; /* wrong dtype */
+    CHECK_STATUS(t, qa_rope(ctx, &y1, &ints, 10000.0, 0), QA_ERR_DTYPE);
     qa_ctx_free(ctx);
 }
 
@@ -131,6 +134,9 @@ static void test_pool(qa_t *t)
     CHECK_OK(t, qa_tensor_alloc(&x, &ctx->step, QA_F32, 3, (int64_t[]){1, 1, 4}, false));
     CHECK_STATUS(t, qa_avg_pool(ctx, &y, &x), QA_ERR_SHAPE);
     CHECK(t, strstr(qa_error_message(), "fewer than 2 frames") != NULL);
+    qa_tensor xi;
+    CHECK_OK(t, qa_tensor_alloc(&xi, &ctx->step, QA_I32, 3, (int64_t[]){1, 4, 4}, false));
+    CHECK_STATUS(t, qa_avg_pool(ctx, &y, &xi), QA_ERR_DTYPE); /* wrong dtype */
     qa_ctx_free(ctx);
 }
 
