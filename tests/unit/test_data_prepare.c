@@ -3,6 +3,7 @@
  * computes from the audio (so storing mel_len + 3 frames and the floor value is lossless); bad
  * records are reported with their line and counted; workers do not change the output; PCM shards;
  * the 30-s truncation switch. Uses tiny generated WAVs; SKIPs without qwen.tiktoken. */
+#include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "data/mel.h"
 #include "data/prepare.h"
 #include "data/shard.h"
+#include "data/special_tokens.h"
 #include "tests/support/test.h"
 
 static int write_wav(const char *path, int n, double freq, unsigned seed)
@@ -277,6 +279,18 @@ static void test_pcm_and_truncation(qa_t *t)
     CHECK(t, ix->kind == QA_FEAT_PCM && ix->n_audio == 2);
     CHECK(t, ix->samples[0] == 31 * 16000 + 5 && ix->feat_off[1] == 480000 && ix->mel_len[0] == 3000 &&
              ix->span[0] == 752);
+    /* the shard records the vocabulary's audio ids, which the open checks use */
+    hid_t hf = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+    const char *names[3] = {"audio_start_id", "audio_end_id", "audio_pad_id"};
+    const int64_t want[3] = {QA_TOK_AUDIO_START, QA_TOK_AUDIO_END, QA_TOK_AUDIO_PAD};
+    for (int k = 0; k < 3; k++) {
+        int64_t v = -1;
+        hid_t a = hf < 0 ? -1 : H5Aopen(hf, names[k], H5P_DEFAULT);
+        if (a >= 0) H5Aread(a, H5T_NATIVE_INT64, &v);
+        if (a >= 0) H5Aclose(a);
+        CHECK_MSG(t, v == want[k], "%s = %lld", names[k], (long long)v);
+    }
+    if (hf >= 0) H5Fclose(hf);
     float *pcm = malloc(sizeof(float) * 480000);
     qa_audio au = {0};
     CHECK_OK(t, qa_shard_read_pcm(sh, 0, pcm));
