@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cJSON.h"
+#include "core/fileio.h"
 #include "core/log.h"
 #include "data/special_tokens.h"
 #include "data/workpool.h"
@@ -96,28 +98,103 @@ static qa_status add_shard(qa_loader *l, const char *path)
     return QA_OK;
 }
 
+static qa_status incomplete(const char *dir, const char *what)
+{
+    return qa_error(QA_ERR_FORMAT, "shard directory %s: %s: prepare was interrupted or the directory is incomplete: "
+                    "re-run qaudio prepare", dir, what);
+}
+
+/* A directory from `qaudio prepare`: DIR/index.json (written last) must exist and list exactly the
+ * DIR/shard-*.h5 files present, each with the sample count it holds. Opens them in file order. */
+static qa_status open_dir(qa_loader *l, const char *dir)
+{
+    char p[4096], m[512];
+    snprintf(p, sizeof p, "%s/index.json", dir);
+    char *txt = NULL;
+    size_t len = 0;
+    struct stat st;
+    if (stat(p, &st) != 0) return incomplete(dir, "no index.json");
+    qa_status s = qa_file_read_all(p, &txt, &len);
+    if (s) return s;
+    cJSON *root = cJSON_ParseWithLength(txt, len);
+    free(txt);
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "shards");
+    int n_list = cJSON_IsArray(list) ? cJSON_GetArraySize(list) : -1;
+    for (int k = 0; k < n_list; k++) {
+        const cJSON *e = cJSON_GetArrayItem(list, k);
+        if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "file")) ||
+            !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(e, "samples")))
+            n_list = -1;
+    }
+    if (n_list < 0) {
+        cJSON_Delete(root);
+        return incomplete(dir, "index.json is not valid JSON or has no \"shards\" list of {\"file\", \"samples\"}");
+    }
+    snprintf(p, sizeof p, "%s/shard-*.h5", dir);
+    glob_t g;
+    int rc = glob(p, 0, NULL, &g);
+    size_t n_found = rc == 0 ? g.gl_pathc : 0;
+    s = QA_OK;
+    /* listed in index.json but absent */
+    for (int k = 0; k < n_list && !s; k++) {
+        const char *name = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(list, k), "file")->valuestring;
+        int found = 0;
+        for (size_t q = 0; q < n_found && !found; q++) {
+            const char *b = strrchr(g.gl_pathv[q], '/');
+            found = !strcmp(b ? b + 1 : g.gl_pathv[q], name);
+        }
+        if (!found) {
+            snprintf(m, sizeof m, "index.json lists %.200s, which is missing", name);
+            s = incomplete(dir, m);
+        }
+    }
+    /* present but not listed; then open, checking each one's sample count */
+    for (size_t q = 0; q < n_found && !s; q++) {
+        const char *b = strrchr(g.gl_pathv[q], '/');
+        b = b ? b + 1 : g.gl_pathv[q];
+        const cJSON *entry = NULL;
+        for (int k = 0; k < n_list && !entry; k++) {
+            const cJSON *e = cJSON_GetArrayItem(list, k);
+            if (!strcmp(cJSON_GetObjectItemCaseSensitive(e, "file")->valuestring, b)) entry = e;
+        }
+        if (!entry) {
+            snprintf(m, sizeof m, "%.200s is not listed in index.json", b);
+            s = incomplete(dir, m);
+            break;
+        }
+        if ((s = add_shard(l, g.gl_pathv[q]))) break;
+        double want = cJSON_GetObjectItemCaseSensitive(entry, "samples")->valuedouble;
+        int64_t got = qa_shard_get_index(l->sh[l->n_shards - 1])->n_samples;
+        if ((double)got != want) {
+            snprintf(m, sizeof m, "%.200s holds %lld samples but index.json says %.0f", b, (long long)got, want);
+            s = incomplete(dir, m);
+        }
+    }
+    if (rc == 0) globfree(&g);
+    cJSON_Delete(root);
+    if (!s && n_found == 0) s = qa_error(QA_ERR_ARG, "shard directory %s: index.json lists no shards", dir);
+    return s;
+}
+
 static qa_status open_paths(qa_loader *l, const char *const *paths, int n)
 {
     for (int i = 0; i < n; i++) {
         struct stat st;
-        char pat[4096];
-        const char *pattern = NULL;
         if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-            snprintf(pat, sizeof pat, "%s/shard-*.h5", paths[i]);
-            pattern = pat;
-        } else if (has_glob_chars(paths[i])) {
-            pattern = paths[i];
+            qa_status s = open_dir(l, paths[i]);
+            if (s) return s;
+            continue;
         }
-        if (!pattern) {
+        if (!has_glob_chars(paths[i])) {
             qa_status s = add_shard(l, paths[i]);
             if (s) return s;
             continue;
         }
         glob_t g;
-        int rc = glob(pattern, 0, NULL, &g);
+        int rc = glob(paths[i], 0, NULL, &g);
         if (rc != 0) {
             if (rc != GLOB_NOMATCH) globfree(&g);
-            return qa_error(QA_ERR_IO, "no shard matches %s", pattern);
+            return qa_error(QA_ERR_IO, "no shard matches %s", paths[i]);
         }
         for (size_t k = 0; k < g.gl_pathc; k++) { /* glob sorts its results */
             qa_status s = add_shard(l, g.gl_pathv[k]);

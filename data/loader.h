@@ -1,6 +1,9 @@
 /* data/loader: batches from HDF5 shards for training.
  *
- * - Input: shard paths, glob patterns ("out/shard-*.h5") or directories (their shard-*.h5).
+ * - Input: shard paths, glob patterns ("out/shard-*.h5") or directories (their shard-*.h5). A
+ *   directory needs the index.json `qaudio prepare` writes last, listing exactly the shards present
+ *   with their sample counts (else QA_ERR_FORMAT: an interrupted or incomplete prepare); paths
+ *   and globs need no index. Each shard is checked on open (qa_shard_open).
  * - Epoch e's order is a shuffle seeded by (seed, e): the same on every run and every rank.
  * - Length buckets: samples go to the first bucket whose bound >= their token count (the last
  *   bucket takes the rest). Walking the shuffled order, a bucket that holds world*batch_size

@@ -10,7 +10,7 @@
  *   qa_shard_writer *w; qa_shard_writer_open(&w, "out/shard-00000.h5", QA_FEAT_MEL, "pretrain");
  *   qa_shard_writer_add(w, &sample);  ...  qa_shard_writer_commit(w);   (or _abort on error)
  * Reading:
- *   qa_shard *sh; qa_shard_open(&sh, path);       // validates schema and offsets, loads the index
+ *   qa_shard *sh; qa_shard_open(&sh, path);       // validates schema, offsets, lengths, audio spans
  *   int64_t n = qa_shard_sample_tokens(sh, i);
  *   qa_shard_read_tokens(sh, i, ids, labels);       // (n) each
  *   qa_shard_read_mel(sh, audio_j, mel, F);         // (80, F) exact padded log-mel frames
@@ -64,6 +64,10 @@ qa_status qa_shard_writer_open(qa_shard_writer **out, const char *path, qa_feat_
                                int feat_deflate);
 qa_status qa_shard_writer_add(qa_shard_writer *w, const qa_shard_sample *s);
 int64_t qa_shard_writer_samples(const qa_shard_writer *w);
+/* The ids of <audio>, </audio> and [[[AUDIO:modality]]] in this shard's vocabulary, stored as root
+ * attributes so that readers check the audio spans of any vocabulary (qa_format_ids_resolve).
+ * Default: the Qwen ids (QA_TOK_AUDIO_START, QA_TOK_AUDIO_END, QA_TOK_AUDIO_PAD). */
+void qa_shard_writer_set_audio_ids(qa_shard_writer *w, int32_t audio_start, int32_t audio_end, int32_t audio_pad);
 /* Writes the index arrays and attributes, closes, renames into place; frees w in all cases. */
 qa_status qa_shard_writer_commit(qa_shard_writer *w);
 /* Removes the temporary file and frees w; NULL-safe. */
@@ -86,6 +90,11 @@ typedef struct {
     const float *floor;       /* (n_audio) */
 } qa_shard_index;
 
+/* Opens a shard and checks its consistency (docs/shard-format.md "Consistency checks on open"):
+ * schema, array sizes, offsets, every audio's lengths against its sample count
+ * (qa_audio_lengths_compute) and stored features, and one pass over the token ids: the
+ * <audio> ... </audio> runs of each sample match its audios one for one, span for span. A failed
+ * check is QA_ERR_FORMAT naming the file, the sample and what differs. */
 qa_status qa_shard_open(qa_shard **out, const char *path);
 void qa_shard_close(qa_shard *sh);
 const qa_shard_index *qa_shard_get_index(const qa_shard *sh);

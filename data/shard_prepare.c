@@ -181,6 +181,8 @@ typedef struct {
     int32_t *lens;       /* all token lengths, for the length statistics */
     int64_t n_lens, cap_lens;
     FILE *rej;
+    qa_format_ids fids; /* the vocabulary's audio ids, recorded in each shard */
+    int have_fids;
 } out_t;
 
 static qa_status close_shard(out_t *ot)
@@ -213,6 +215,7 @@ static qa_status write_item(out_t *ot, item_t *it, qa_prepare_stats *st)
         snprintf(path, sizeof path, "%s/shard-%05d.h5", o->out_dir, ot->shard_no);
         const char *fmt = o->format == QA_PREPARE_CHAT ? "chat" : o->format == QA_PREPARE_PRETRAIN ? "pretrain" : "auto";
         if ((s = qa_shard_writer_open(&ot->w, path, o->features, fmt, o->feature_deflate))) return s;
+        if (ot->have_fids) qa_shard_writer_set_audio_ids(ot->w, ot->fids.audio_start, ot->fids.audio_end, ot->fids.audio_pad);
     }
     qa_shard_sample smp = {.ids = it->ids.ids, .labels = it->labels.ids, .n_tokens = (int64_t)it->ids.n,
                            .task = it->task, .record = it->line, .record_len = it->len, .n_audio = it->n_audio,
@@ -425,6 +428,8 @@ qa_status qa_prepare_run(const qa_prepare_opts *o, qa_prepare_stats *st)
         return s;
     }
     out_t ot = {.o = o, .shards = cJSON_CreateArray()};
+    /* a vocabulary without the audio tokens fails every record in qa_format_tokenize anyway */
+    ot.have_fids = qa_format_ids_resolve(&ot.fids, tok) == QA_OK;
     char rpath[4096];
     snprintf(rpath, sizeof rpath, "%s/rejected.jsonl", o->out_dir);
     qa_atomic_file rej;

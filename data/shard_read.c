@@ -1,7 +1,11 @@
 /* data/shard_read: opening and reading HDF5 shards (see shard.h, docs/shard-format.md).
  * qa_shard_open loads the small index arrays and checks everything that would otherwise surface
  * later as garbage: schema version, array sizes, offsets starting at 0, never decreasing and
- * ending at the size of the array they index. Every error names the file. It also inspects the
+ * ending at the size of the array they index; then (check_consistency) each audio's lengths
+ * against its sample count and stored features, and one pass over the token ids matching each
+ * sample's <audio> ... </audio> runs to its audios (a hand-edited span or an offset shifted by one
+ * would otherwise splice audio into the wrong tokens, silently). Every error names the file
+ * (and the sample). It also inspects the
  * feature dataset's chunking and filters to decide whether its chunks are fetched raw
  * (H5Dread_chunk) and decoded by data/shard_chunk.c, or read with H5Dread. */
 #include <hdf5.h>
@@ -9,9 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdarg.h>
+#include <zlib.h>
+
 #include "core/log.h"
+#include "data/format.h"
+#include "data/mel.h"
 #include "data/shard.h"
 #include "data/shard_chunk.h"
+#include "data/special_tokens.h"
 
 struct qa_shard {
     hid_t file, ids, labels, feat, record;
@@ -25,6 +35,7 @@ struct qa_shard {
     int32_t *task, *mel_len, *span;
     float *floor_;
     int64_t n_record;
+    int32_t audio_start, audio_end, audio_pad; /* the vocabulary's audio ids (root attributes) */
 };
 
 void qa_shard_close(qa_shard *sh)
@@ -248,6 +259,23 @@ static qa_status load_index(qa_shard *sh)
     if (!strcmp(feat, "mel")) sh->ix.kind = QA_FEAT_MEL;
     else if (!strcmp(feat, "pcm")) sh->ix.kind = QA_FEAT_PCM;
     else return bad(sh, "attribute \"features\" is neither mel nor pcm");
+    /* audio ids of the shard's vocabulary; shards written before these attributes use Qwen's */
+    const char *aid_names[3] = {"audio_start_id", "audio_end_id", "audio_pad_id"};
+    const int32_t aid_default[3] = {QA_TOK_AUDIO_START, QA_TOK_AUDIO_END, QA_TOK_AUDIO_PAD};
+    int32_t aid[3];
+    for (int k = 0; k < 3; k++) {
+        htri_t has;
+        H5E_BEGIN_TRY { has = H5Aexists(sh->file, aid_names[k]); }
+        H5E_END_TRY;
+        int64_t v = aid_default[k];
+        if (has > 0 && (s = read_attr_i64(sh, aid_names[k], &v))) return s;
+        if (v < 0 || v > INT32_MAX) return bad(sh, "an audio id attribute is out of range");
+        aid[k] = (int32_t)v;
+    }
+    if (aid[0] == aid[1] || aid[0] == aid[2] || aid[1] == aid[2]) return bad(sh, "the audio id attributes are not distinct");
+    sh->audio_start = aid[0];
+    sh->audio_end = aid[1];
+    sh->audio_pad = aid[2];
 
     int64_t n_tok_off, n_audio_off, n_task, n_feat_off, n_samp, n_ml, n_span, n_floor, n_roff, n_lab;
     if ((s = read_1d(sh, "tok_off", H5T_NATIVE_INT64, 8, (void **)&sh->tok_off, &n_tok_off)) ||
@@ -295,6 +323,8 @@ static qa_status load_index(qa_shard *sh)
     return QA_OK;
 }
 
+static qa_status check_consistency(qa_shard *sh);
+
 qa_status qa_shard_open(qa_shard **out, const char *path)
 {
     *out = NULL;
@@ -316,6 +346,7 @@ qa_status qa_shard_open(qa_shard **out, const char *path)
         return s;
     }
     qa_status s = load_index(sh);
+    if (!s) s = check_consistency(sh);
     if (s) {
         qa_shard_close(sh);
         return s;
@@ -344,6 +375,259 @@ static qa_status read_range(qa_shard *sh, hid_t d, const char *name, hid_t mtype
         return qa_error(QA_ERR_FORMAT, "shard %s: cannot read %s[%lld:%lld] (truncated or corrupt file)", sh->path,
                         name, (long long)start, (long long)(start + count));
     return QA_OK;
+}
+
+/* ---- consistency checks on open (docs/shard-format.md) ---- */
+
+static qa_status bad_sample(const qa_shard *sh, int64_t i, const char *fmt, ...)
+{
+    char m[320];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m, sizeof m, fmt, ap);
+    va_end(ap);
+    return qa_error(QA_ERR_FORMAT, "shard %s: sample %lld: %s (the shard is inconsistent, hand-edited or corrupt: "
+                    "re-run qaudio prepare)", sh->path, (long long)i, m);
+}
+
+/* Per audio: lengths derived from the sample count exactly as prepare derives them
+ * (qa_audio_lengths_compute), and the stored feature length prepare writes. */
+static qa_status check_audios(qa_shard *sh)
+{
+    const qa_shard_index *ix = &sh->ix;
+    for (int64_t i = 0; i < ix->n_samples; i++) {
+        if (sh->task[i] < 0 || sh->task[i] >= QA_TASK_COUNT)
+            return bad_sample(sh, i, "task %d is not a known task (0..%d)", sh->task[i], QA_TASK_COUNT - 1);
+        for (int64_t j = sh->audio_off[i]; j < sh->audio_off[i + 1]; j++) {
+            int64_t k = j - sh->audio_off[i], n = sh->samples[j];
+            qa_audio_lengths L;
+            if (qa_audio_lengths_compute(n, &L))
+                return bad_sample(sh, i, "audio %lld has %lld samples, fewer than the %d the encoder needs", (long long)k,
+                                  (long long)n, QA_MIN_SAMPLES);
+            if (sh->mel_len[j] != L.mel_len)
+                return bad_sample(sh, i, "audio %lld: mel_len %d but its %lld samples give %d (min(samples, 480000) "
+                                  "// 160)", (long long)k, sh->mel_len[j], (long long)n, L.mel_len);
+            if (sh->span[j] != L.span_tokens)
+                return bad_sample(sh, i, "audio %lld: span %d but mel_len %d gives %d (t_cnn %d, n_audio %d, + 2)",
+                                  (long long)k, sh->span[j], L.mel_len, L.span_tokens, L.t_cnn, L.n_audio);
+            int64_t stored = sh->feat_off[j + 1] - sh->feat_off[j];
+            int64_t want = ix->kind == QA_FEAT_MEL ? (L.mel_len + 3 < QA_MEL_FRAMES ? L.mel_len + 3 : QA_MEL_FRAMES)
+                                                   : (n < QA_N_SAMPLES ? n : QA_N_SAMPLES);
+            if (stored != want)
+                return bad_sample(sh, i, "audio %lld: %lld %s stored (feat_off) but %s", (long long)k,
+                                  (long long)stored, ix->kind == QA_FEAT_MEL ? "mel frames" : "PCM samples",
+                                  ix->kind == QA_FEAT_MEL ? "min(3000, mel_len + 3) expected" : "min(samples, 480000) expected");
+        }
+    }
+    return QA_OK;
+}
+
+/* One sample's ids: its <audio> P..P </audio> runs, one per audio in order, each span tokens long. */
+static qa_status check_runs(const qa_shard *sh, int64_t i, const int32_t *ids, int64_t n)
+{
+    const int64_t a0 = sh->audio_off[i], na = sh->audio_off[i + 1] - a0;
+    int64_t k = 0, start = -1; /* runs closed so far; token of the open run's <audio> (-1: none) */
+    for (int64_t t = 0; t < n; t++) {
+        int32_t id = ids[t];
+        if (start >= 0) {
+            if (id == sh->audio_pad) continue;
+            if (id != sh->audio_end)
+                return bad_sample(sh, i, "token %lld inside audio run %lld (from token %lld) is %d, not the audio "
+                                  "placeholder %d or </audio> %d", (long long)t, (long long)k, (long long)start, id,
+                                  sh->audio_pad, sh->audio_end);
+            int64_t len = t - start + 1;
+            if (len != sh->span[a0 + k])
+                return bad_sample(sh, i, "audio run %lld (tokens %lld..%lld) has %lld tokens but audio %lld's span is %d",
+                                  (long long)k, (long long)start, (long long)t, (long long)len, (long long)k,
+                                  sh->span[a0 + k]);
+            k++;
+            start = -1;
+        } else if (id == sh->audio_start) {
+            if (k >= na)
+                return bad_sample(sh, i, "<audio> at token %lld starts run %lld but the sample has %lld audio(s)",
+                                  (long long)t, (long long)k + 1, (long long)na);
+            start = t;
+        } else if (id == sh->audio_end || id == sh->audio_pad) {
+            return bad_sample(sh, i, "token %lld is %s outside an <audio> run", (long long)t,
+                              id == sh->audio_end ? "</audio>" : "the audio placeholder");
+        }
+    }
+    if (start >= 0)
+        return bad_sample(sh, i, "the audio run from token %lld is not closed by </audio>", (long long)start);
+    if (k != na)
+        return bad_sample(sh, i, "%lld <audio> run(s) but %lld audio(s) (audio_off)", (long long)k, (long long)na);
+    return QA_OK;
+}
+
+static qa_status read_range(qa_shard *sh, hid_t d, const char *name, hid_t mtype, int64_t start, int64_t count,
+                            void *dst);
+
+/* Fast read of the ids for the check, when "ids" is what the writer makes (chunked little-endian
+ * int32 with [shuffle(4), deflate] or [deflate]): each chunk is fetched raw and inflated here, and
+ * its byte planes are recombined into ints in one sequential pass (HDF5's own un-shuffle, a byte
+ * scatter, made the whole check cost about twice as much: docs/shard-format.md). Anything else
+ * (other filters, unfiltered, big-endian) goes through H5Dread. */
+typedef struct {
+    int ok;                       /* direct reads possible */
+    int64_t chunk;                /* elements per chunk */
+    int shuffle_idx, deflate_idx; /* filter positions, -1 = absent */
+    uint8_t *raw, *planes;        /* (chunk*8 + 4096) fetched bytes, (chunk*4) inflated bytes */
+    int32_t *vals;                /* (chunk) the decoded chunk */
+    int64_t cur;                  /* index of the chunk in vals, -1 = none */
+    z_stream zs;
+    int zs_ok;
+} ids_reader;
+
+static void ids_reader_init(ids_reader *r, const qa_shard *sh)
+{
+    memset(r, 0, sizeof *r);
+    r->cur = -1;
+    r->shuffle_idx = r->deflate_idx = -1;
+    hid_t dcpl = -1, type = -1;
+    H5E_BEGIN_TRY
+    {
+        dcpl = H5Dget_create_plist(sh->ids);
+        type = H5Dget_type(sh->ids);
+        hsize_t cd = 0;
+        int nf = dcpl < 0 ? -1 : H5Pget_nfilters(dcpl), good = nf >= 1 && nf <= 2;
+        good = good && host_little_endian() && type >= 0 && H5Tequal(type, H5T_STD_I32LE) > 0 &&
+               H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_chunk(dcpl, 1, &cd) == 1 && cd >= 1 && cd <= (1u << 24);
+        for (int i = 0; good && i < nf; i++) {
+            unsigned flags, cdv[8];
+            size_t ncd = 8;
+            H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cdv, 0, NULL, NULL);
+            if (id == H5Z_FILTER_SHUFFLE && i == 0 && nf == 2 && ncd >= 1 && cdv[0] == 4) r->shuffle_idx = i;
+            else if (id == H5Z_FILTER_DEFLATE && i == nf - 1) r->deflate_idx = i;
+            else good = 0;
+        }
+        if (good) r->chunk = (int64_t)cd;
+        r->ok = good;
+        if (type >= 0) H5Tclose(type);
+        if (dcpl >= 0) H5Pclose(dcpl);
+    }
+    H5E_END_TRY;
+    if (r->ok) {
+        r->raw = malloc((size_t)r->chunk * 8 + 4096);
+        r->planes = malloc((size_t)r->chunk * 4);
+        r->vals = malloc((size_t)r->chunk * 4);
+        r->zs_ok = inflateInit2(&r->zs, -15) == Z_OK; /* raw deflate: see ids_chunk */
+        r->ok = r->raw && r->planes && r->vals && r->zs_ok;
+    }
+}
+
+static void ids_reader_deinit(ids_reader *r)
+{
+    if (r->zs_ok) inflateEnd(&r->zs);
+    free(r->raw);
+    free(r->planes);
+    free(r->vals);
+}
+
+/* Decodes chunk c into out (chunk elements): r->vals, or the caller's buffer for a whole chunk. */
+static qa_status ids_chunk(qa_shard *sh, ids_reader *r, int64_t c, int32_t *out)
+{
+    const int64_t C = r->chunk;
+    const size_t bytes = (size_t)C * 4, max_size = bytes * 2 + 4096;
+    hsize_t o = (hsize_t)(c * C), size = 0;
+    uint32_t mask = 0;
+    herr_t e = -1;
+    H5E_BEGIN_TRY
+    {
+        if (H5Dget_chunk_storage_size(sh->ids, &o, &size) >= 0 && size > 0 && size <= max_size)
+            e = H5Dread_chunk(sh->ids, H5P_DEFAULT, &o, &mask, r->raw);
+    }
+    H5E_END_TRY;
+    if (e < 0)
+        return qa_error(QA_ERR_FORMAT, "shard %s: cannot read chunk %lld of \"ids\" (truncated or corrupt file): "
+                        "re-run qaudio prepare", sh->path, (long long)c);
+    const uint8_t *src = r->raw;
+    if (r->deflate_idx >= 0 && !(mask & (1u << r->deflate_idx))) {
+        /* The chunk is a zlib stream; its deflate body is inflated raw, without the adler32 of the
+         * trailer: that checksum was a third of the check's time, and every later read of these ids
+         * (qa_shard_read_tokens, H5Dread) verifies it. A bad header or body still fails here. */
+        int zr = size >= 6 && (r->raw[0] & 0x0f) == 8 && !(r->raw[1] & 0x20) && (r->raw[0] * 256 + r->raw[1]) % 31 == 0
+                     ? inflateReset(&r->zs)
+                     : Z_DATA_ERROR;
+        r->zs.next_in = r->raw + 2;
+        r->zs.avail_in = (uInt)size - 2;
+        r->zs.next_out = r->planes;
+        r->zs.avail_out = (uInt)bytes;
+        if (zr == Z_OK) zr = inflate(&r->zs, Z_FINISH);
+        if (zr != Z_STREAM_END || r->zs.total_out != bytes)
+            return qa_error(QA_ERR_FORMAT, "shard %s: chunk %lld of \"ids\" is corrupt (does not inflate to %zu "
+                            "bytes): re-run qaudio prepare", sh->path, (long long)c, bytes);
+        src = r->planes;
+    } else if (size != bytes) {
+        return qa_error(QA_ERR_FORMAT, "shard %s: chunk %lld of \"ids\" has %llu bytes, expected %zu: re-run qaudio "
+                        "prepare", sh->path, (long long)c, (unsigned long long)size, bytes);
+    }
+    if (r->shuffle_idx >= 0 && !(mask & (1u << r->shuffle_idx))) {
+        const uint8_t *p0 = src, *p1 = src + C, *p2 = src + 2 * C, *p3 = src + 3 * C;
+        for (int64_t k = 0; k < C; k++) /* four sequential plane reads: vectorises, unlike a byte scatter */
+            out[k] = (int32_t)((uint32_t)p0[k] | (uint32_t)p1[k] << 8 | (uint32_t)p2[k] << 16 | (uint32_t)p3[k] << 24);
+    } else {
+        memcpy(out, src, bytes); /* little-endian host, checked at init */
+    }
+    r->cur = out == r->vals ? c : -1;
+    return QA_OK;
+}
+
+/* ids[start, start + n) into dst, chunk by chunk (direct) or with H5Dread. */
+static qa_status ids_read(qa_shard *sh, ids_reader *r, int64_t start, int64_t n, int32_t *dst)
+{
+    if (!r->ok) return read_range(sh, sh->ids, "ids", H5T_NATIVE_INT32, start, n, dst);
+    const int64_t C = r->chunk;
+    for (int64_t t = start; t < start + n;) {
+        int64_t c = t / C, end = (c + 1) * C < start + n ? (c + 1) * C : start + n;
+        qa_status s = QA_OK;
+        if (t == c * C && end == (c + 1) * C) { /* a whole chunk: straight into dst */
+            s = ids_chunk(sh, r, c, dst + (t - start));
+        } else {
+            if (c != r->cur) s = ids_chunk(sh, r, c, r->vals);
+            if (!s) memcpy(dst + (t - start), r->vals + (t - c * C), (size_t)(end - t) * sizeof *dst);
+        }
+        if (s) return s;
+        t = end;
+    }
+    return QA_OK;
+}
+
+/* Reads ids in blocks of whole samples (about 1M tokens: bounded memory for any shard size). */
+static qa_status check_ids(qa_shard *sh)
+{
+    const int64_t n = sh->ix.n_samples, cap_tokens = 1 << 20;
+    int32_t *buf = NULL;
+    int64_t cap = 0;
+    ids_reader rd;
+    ids_reader_init(&rd, sh);
+    qa_status s = QA_OK;
+    for (int64_t i0 = 0; i0 < n && !s;) {
+        int64_t i1 = i0 + 1;
+        while (i1 < n && sh->tok_off[i1 + 1] - sh->tok_off[i0] <= cap_tokens) i1++;
+        int64_t m = sh->tok_off[i1] - sh->tok_off[i0];
+        if (m > cap) {
+            int32_t *p = realloc(buf, (size_t)m * sizeof *p);
+            if (!p) {
+                s = qa_error(QA_ERR_NOMEM, "out of memory checking %s", sh->path);
+                break;
+            }
+            buf = p;
+            cap = m;
+        }
+        s = ids_read(sh, &rd, sh->tok_off[i0], m, buf);
+        for (int64_t i = i0; i < i1 && !s; i++)
+            s = check_runs(sh, i, buf + (sh->tok_off[i] - sh->tok_off[i0]), sh->tok_off[i + 1] - sh->tok_off[i]);
+        i0 = i1;
+    }
+    ids_reader_deinit(&rd);
+    free(buf);
+    return s;
+}
+
+static qa_status check_consistency(qa_shard *sh)
+{
+    qa_status s = check_audios(sh);
+    return s ? s : check_ids(sh);
 }
 
 qa_status qa_shard_read_tokens(qa_shard *sh, int64_t i, int32_t *ids, int32_t *labels)

@@ -14,6 +14,7 @@
 
 #include "core/version.h"
 #include "data/shard.h"
+#include "data/special_tokens.h"
 
 typedef struct {
     void *p;
@@ -47,6 +48,7 @@ struct qa_shard_writer {
     int64_t chunk, rows;  /* chunk width in columns, rows (80 mel, 1 pcm) */
     int64_t cfill;        /* columns of cbuf filled */
     int64_t cstart;       /* dataset column of cbuf's first column */
+    int32_t audio_ids[3]; /* <audio>, </audio>, [[[AUDIO:modality]]] in the shard's vocabulary */
     vec ids, labels, tok_off, audio_off, task, record, record_off, feat_off, samples, mel_len, span, floor_;
 };
 
@@ -96,6 +98,9 @@ qa_status qa_shard_writer_open(qa_shard_writer **out, const char *path, qa_feat_
     w->record.esz = 1;
     w->kind = kind;
     w->file = w->feat = -1;
+    w->audio_ids[0] = QA_TOK_AUDIO_START;
+    w->audio_ids[1] = QA_TOK_AUDIO_END;
+    w->audio_ids[2] = QA_TOK_AUDIO_PAD;
     snprintf(w->format, sizeof w->format, "%s", format ? format : "");
     w->path = strdup(path);
     size_t n = strlen(path) + 32;
@@ -156,6 +161,13 @@ qa_status qa_shard_writer_open(qa_shard_writer **out, const char *path, qa_feat_
 int64_t qa_shard_writer_samples(const qa_shard_writer *w)
 {
     return (int64_t)w->task.n;
+}
+
+void qa_shard_writer_set_audio_ids(qa_shard_writer *w, int32_t audio_start, int32_t audio_end, int32_t audio_pad)
+{
+    w->audio_ids[0] = audio_start;
+    w->audio_ids[1] = audio_end;
+    w->audio_ids[2] = audio_pad;
 }
 
 /* Encodes cbuf and writes it as the chunk starting at column cstart; zero-pads unfilled columns. */
@@ -328,6 +340,9 @@ qa_status qa_shard_writer_commit(qa_shard_writer *w)
     e |= attr_i64(f, "mel_bins", QA_SHARD_MEL_BINS);
     e |= attr_i64(f, "sample_rate", 16000);
     e |= attr_str(f, "producer", "qaudio " QA_VERSION);
+    e |= attr_i64(f, "audio_start_id", w->audio_ids[0]);
+    e |= attr_i64(f, "audio_end_id", w->audio_ids[1]);
+    e |= attr_i64(f, "audio_pad_id", w->audio_ids[2]);
     if (e < 0) {
         qa_shard_writer_abort(w);
         return qa_error(QA_ERR_HDF5, "cannot write the index of shard %s (disk full?)", w->path);

@@ -75,13 +75,16 @@ class Shard:
         for i in range(n):
             ids = d["ids"][d["tok_off"][i]:d["tok_off"][i + 1]]
             aj = range(d["audio_off"][i], d["audio_off"][i + 1])
-            starts = np.nonzero(ids == 155163)[0]
+            a_start = int(self.f.attrs.get("audio_start_id", 155163))
+            a_end = int(self.f.attrs.get("audio_end_id", 155164))
+            a_pad = int(self.f.attrs.get("audio_pad_id", 151851))
+            starts = np.nonzero(ids == a_start)[0]
             if len(starts) != len(aj):
                 errs.append(f"sample {i}: {len(starts)} <audio> tokens, {len(aj)} audios")
                 continue
             for s, j in zip(starts, aj):
                 sp = d["span"][j]
-                if ids[s + sp - 1] != 155164 or np.any(ids[s + 1:s + sp - 1] != 151851):
+                if s + sp > len(ids) or ids[s + sp - 1] != a_end or np.any(ids[s + 1:s + sp - 1] != a_pad):
                     errs.append(f"sample {i} audio {j}: span layout")
                 if np.any(d["labels"][d["tok_off"][i] + s:d["tok_off"][i] + s + sp] != -100):
                     errs.append(f"sample {i} audio {j}: loss inside the audio span")

@@ -8,19 +8,53 @@
 #include <string.h>
 
 #include "data/loader.h"
+#include "data/mel.h"
 #include "data/shard.h"
+#include "data/special_tokens.h"
 #include "data/specaugment.h"
 #include "tests/support/test.h"
 
 #define FULL 3000
 
-static int sample_len(int64_t g) { return 5 + (int)((g * 7) % 53); }
 static int sample_naudio(int64_t g) { return g % 3 == 0 ? 2 : 1; }
 static int audio_mel_len(int64_t g, int a) { return 40 + (int)((g * 13 + a * 29) % 230); }
 static float mel_value(int64_t g, int a, int b, int t) { return (float)g + 0.5f * (float)a + 0.01f * (float)b + 1e-4f * (float)t; }
 static float floor_value(int64_t g, int a) { return -1.0f - 0.001f * (float)g - 0.1f * (float)a; }
 static int32_t id_value(int64_t g, int t) { return (int32_t)(g * 1000 + t); }
 static int32_t label_value(int64_t g, int t) { return t % 3 == 0 ? -100 : id_value(g, t); }
+/* The clip length whose mel_len is ml, and the span prepare would give it. */
+static int64_t audio_samples(int ml) { return (int64_t)ml * 160 + 7; }
+static int span_of(int64_t samples)
+{
+    qa_audio_lengths L;
+    qa_audio_lengths_compute(samples, &L);
+    return L.span_tokens;
+}
+#define MAX_TOKENS 256
+/* Sample g's tokens, laid out as pre-training renders them: each audio's <audio> P..P </audio> run
+ * (the first at token 0; one text token between two), then 3 + g % 5 text tokens. Returns the
+ * length; ids/labels hold MAX_TOKENS. */
+static int synth_tokens(int64_t g, int32_t *ids, int32_t *lab)
+{
+    int n = 0;
+    for (int a = 0; a < sample_naudio(g); a++) {
+        if (a) {
+            ids[n] = id_value(g, n);
+            lab[n] = label_value(g, n);
+            n++;
+        }
+        int span = span_of(audio_samples(audio_mel_len(g, a)));
+        for (int k = 0; k < span; k++, n++) {
+            ids[n] = k == 0 ? QA_TOK_AUDIO_START : k == span - 1 ? QA_TOK_AUDIO_END : QA_TOK_AUDIO_PAD;
+            lab[n] = -100;
+        }
+    }
+    for (int k = 0; k < 3 + (int)(g % 5); k++, n++) {
+        ids[n] = id_value(g, n);
+        lab[n] = label_value(g, n);
+    }
+    return n;
+}
 
 /* Writes samples [g0, g0+n) into path (mel or pcm). */
 static qa_status write_synth(const char *path, int64_t g0, int64_t n, qa_feat_kind kind)
@@ -29,13 +63,9 @@ static qa_status write_synth(const char *path, int64_t g0, int64_t n, qa_feat_ki
     qa_status s = qa_shard_writer_open(&w, path, kind, "test", g0 ? 0 : 1);
     if (s) return s;
     float *feat = malloc(sizeof(float) * 80 * FULL);
-    int32_t ids[64], lab[64];
+    int32_t ids[MAX_TOKENS], lab[MAX_TOKENS];
     for (int64_t g = g0; g < g0 + n && !s; g++) {
-        int L = sample_len(g);
-        for (int t = 0; t < L; t++) {
-            ids[t] = id_value(g, t);
-            lab[t] = label_value(g, t);
-        }
+        int L = synth_tokens(g, ids, lab);
         qa_shard_audio au[2];
         int na = sample_naudio(g);
         float *fa[2] = {feat, NULL};
@@ -43,11 +73,11 @@ static qa_status write_synth(const char *path, int64_t g0, int64_t n, qa_feat_ki
         if (na == 2) fa[1] = pcm2 = malloc(sizeof(float) * 80 * FULL);
         for (int a = 0; a < na; a++) {
             int ml = audio_mel_len(g, a);
-            int64_t stored = kind == QA_FEAT_MEL ? (ml + 3 < FULL ? ml + 3 : FULL) : (int64_t)ml * 160 + 7;
+            int64_t stored = kind == QA_FEAT_MEL ? (ml + 3 < FULL ? ml + 3 : FULL) : audio_samples(ml);
             for (int b = 0; b < 80; b++)
                 for (int t = 0; t < FULL; t++) fa[a][b * FULL + t] = mel_value(g, a, b, t);
-            au[a] = (qa_shard_audio){.feat = fa[a], .frames = stored, .stride = FULL, .samples = (int64_t)ml * 160 + 7,
-                                     .mel_len = ml, .span = ((ml - 1) / 2 + 1) / 2 + 2, .floor = floor_value(g, a)};
+            au[a] = (qa_shard_audio){.feat = fa[a], .frames = stored, .stride = FULL, .samples = audio_samples(ml),
+                                     .mel_len = ml, .span = span_of(audio_samples(ml)), .floor = floor_value(g, a)};
         }
         char rec[64];
         int rl = snprintf(rec, sizeof rec, "{\"g\":%lld}", (long long)g);
@@ -70,7 +100,20 @@ static const char *dir_path(char *buf, size_t n, const char *name)
     return buf;
 }
 
-/* Two mel shards (37 + 26 samples) under tmp/mel/, made once. */
+/* Writes DIR/index.json listing n shards (name, sample count) as qaudio prepare does. */
+static int write_index(const char *dir, const char *const *names, const int *samples, int n)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/index.json", dir);
+    FILE *f = fopen(p, "w");
+    if (!f) return -1;
+    fprintf(f, "{\"schema_version\": 1, \"shards\": [");
+    for (int i = 0; i < n; i++) fprintf(f, "%s{\"file\": \"%s\", \"samples\": %d}", i ? ", " : "", names[i], samples[i]);
+    fprintf(f, "]}\n");
+    return fclose(f);
+}
+
+/* Two mel shards (37 + 26 samples) and their index.json under tmp/mel/, made once. */
 static const char *mel_dir(qa_t *t)
 {
     static char dir[512];
@@ -83,6 +126,9 @@ static const char *mel_dir(qa_t *t)
         CHECK_OK(t, write_synth(p, 0, 37, QA_FEAT_MEL));
         snprintf(p, sizeof p, "%s/shard-00001.h5", dir);
         CHECK_OK(t, write_synth(p, 37, 26, QA_FEAT_MEL));
+        const char *names[] = {"shard-00000.h5", "shard-00001.h5"};
+        const int counts[] = {37, 26};
+        CHECK(t, write_index(dir, names, counts, 2) == 0);
     }
     return dir;
 }
@@ -101,10 +147,11 @@ static void test_shard_roundtrip(qa_t *t)
     int bad = 0;
     for (int64_t k = 0; k < ix->n_samples; k++) {
         int64_t g = 37 + k;
-        int32_t ids[64], lab[64];
-        CHECK(t, ix->tok_off[k + 1] - ix->tok_off[k] == sample_len(g));
+        int32_t ids[MAX_TOKENS], lab[MAX_TOKENS], wi[MAX_TOKENS], wl[MAX_TOKENS];
+        int L = synth_tokens(g, wi, wl);
+        CHECK(t, ix->tok_off[k + 1] - ix->tok_off[k] == L);
         CHECK_OK(t, qa_shard_read_tokens(sh, k, ids, lab));
-        for (int i = 0; i < sample_len(g); i++) bad += ids[i] != id_value(g, i) || lab[i] != label_value(g, i);
+        for (int i = 0; i < L; i++) bad += ids[i] != wi[i] || lab[i] != wl[i];
         CHECK(t, ix->audio_off[k + 1] - ix->audio_off[k] == sample_naudio(g));
         for (int a = 0; a < sample_naudio(g); a++) {
             int64_t j = ix->audio_off[k] + a;
@@ -244,6 +291,254 @@ static void test_shard_errors(qa_t *t)
     CHECK(t, file_size(p) < 0);
 }
 
+/* Adds delta to element idx of a 1-d integer dataset (int32 or int64) of a shard, in place. */
+static int edit_int(const char *path, const char *name, int64_t idx, int64_t delta)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (f < 0) return -1;
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT), sp = H5Dget_space(d);
+    hsize_t n = 0;
+    H5Sget_simple_extent_dims(sp, &n, NULL);
+    int64_t *v = malloc(sizeof(int64_t) * (n ? n : 1));
+    herr_t e = (hsize_t)idx < n ? H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) : -1;
+    if (e >= 0) {
+        v[idx] += delta;
+        e = H5Dwrite(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v); /* converted to the file type */
+    }
+    free(v);
+    H5Sclose(sp);
+    H5Dclose(d);
+    H5Fclose(f);
+    return e < 0 ? -1 : 0;
+}
+
+/* Opening a shard whose small arrays were hand-edited (each edit keeps the offsets monotone and
+ * adding up, which the older checks accepted) fails with an error naming the file, the sample and
+ * the inconsistency; so does the loader. */
+static void test_shard_consistency(qa_t *t)
+{
+    char good[600], p[600];
+    snprintf(good, sizeof good, "%s/shard-00000.h5", mel_dir(t));
+    qa_shard *sh = NULL;
+    CHECK_OK(t, qa_shard_open(&sh, good)); /* the unedited shard is consistent */
+    qa_shard_close(sh);
+    static const struct {
+        const char *ds;
+        int64_t idx, delta;
+        const char *sample, *what;
+    } edits[] = {
+        {"span", 0, 1, "sample 0:", "span"},               /* span[0] += 1: its run is one token short */
+        {"span", 0, -1, "sample 0:", "span"},
+        {"tok_off", 5, 1, "sample 4:", "<audio>"},         /* sample 4 takes sample 5's <audio> */
+        {"tok_off", 5, 3, "sample 4:", "<audio>"},
+        {"audio_off", 1, 1, "sample 0:", "audio"},          /* sample 0 claims a third audio */
+        {"mel_len", 2, 1, "sample 1:", "mel_len"},
+        {"samples", 2, 160, "sample 1:", "mel_len"},
+        {"feat_off", 3, 1, "sample 1:", "stored"},          /* audio 2 (sample 1's) one frame longer */
+        {"task", 0, 40, "sample 0:", "task"},
+    };
+    int n_edits = (int)(sizeof edits / sizeof *edits);
+    for (int e = 0; e < n_edits; e++) {
+        snprintf(p, sizeof p, "%s/edit%d.h5", qa_test_tmpdir(), e);
+        CHECK(t, copy_prefix(good, p, file_size(good)) == 0);
+        CHECK(t, edit_int(p, edits[e].ds, edits[e].idx, edits[e].delta) == 0);
+        sh = NULL;
+        qa_status st = qa_shard_open(&sh, p);
+        const char *m = qa_error_message();
+        char fname[32];
+        snprintf(fname, sizeof fname, "edit%d.h5", e);
+        CHECK_MSG(t, st == QA_ERR_FORMAT && sh == NULL, "%s[%lld] += %lld: status %d", edits[e].ds,
+                  (long long)edits[e].idx, (long long)edits[e].delta, (int)st);
+        CHECK_MSG(t, strstr(m, fname) && strstr(m, edits[e].sample) && strstr(m, edits[e].what) &&
+                      strstr(m, "re-run qaudio prepare"),
+                  "%s[%lld] += %lld: message: %s", edits[e].ds, (long long)edits[e].idx, (long long)edits[e].delta, m);
+        qa_shard_close(sh);
+    }
+    /* the loader reports it too */
+    snprintf(p, sizeof p, "%s/edit0.h5", qa_test_tmpdir());
+    const char *paths[] = {good, p};
+    qa_loader *l = NULL;
+    CHECK_STATUS(t, qa_loader_new(&l, paths, 2, NULL), QA_ERR_FORMAT);
+    CHECK(t, strstr(qa_error_message(), "edit0.h5") && strstr(qa_error_message(), "sample 0"));
+}
+
+/* Rewrites the "ids" of a copy of src as another tool might: chunk width cw (0 = contiguous),
+ * pipeline 0 = [shuffle, deflate 6], 1 = [deflate 4], 2 = none, 3 = [shuffle, deflate, fletcher32]. */
+static int rewrite_ids(const char *src, const char *dst, int cw, int pipeline)
+{
+    if (copy_prefix(src, dst, file_size(src)) != 0) return -1;
+    hid_t f = H5Fopen(dst, H5F_ACC_RDWR, H5P_DEFAULT), d = H5Dopen2(f, "ids", H5P_DEFAULT), sp = H5Dget_space(d);
+    hsize_t n = 0;
+    H5Sget_simple_extent_dims(sp, &n, NULL);
+    int32_t *all = malloc(sizeof(int32_t) * (n ? n : 1));
+    herr_t e = H5Dread(d, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, all);
+    H5Dclose(d);
+    H5Ldelete(f, "ids", H5P_DEFAULT);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (cw > 0) {
+        hsize_t ch = (hsize_t)cw;
+        H5Pset_chunk(dcpl, 1, &ch);
+        if (pipeline == 0 || pipeline == 3) H5Pset_shuffle(dcpl);
+        if (pipeline != 2) H5Pset_deflate(dcpl, pipeline == 1 ? 4 : 6);
+        if (pipeline == 3) H5Pset_fletcher32(dcpl);
+    }
+    hid_t fixed = H5Screate_simple(1, &n, NULL); /* contiguous datasets cannot be extensible */
+    d = H5Dcreate2(f, "ids", H5T_STD_I32LE, fixed, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (e >= 0) e = d < 0 ? -1 : H5Dwrite(d, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, all);
+    H5Dclose(d);
+    H5Pclose(dcpl);
+    H5Sclose(fixed);
+    H5Sclose(sp);
+    H5Fclose(f);
+    free(all);
+    return e < 0 ? -1 : 0;
+}
+
+/* The ids pass reads chunks itself for [shuffle, deflate] and [deflate] (samples straddling
+ * chunks, partial last chunk) and through H5Dread otherwise: same verdicts either way. */
+static void test_shard_consistency_layouts(qa_t *t)
+{
+    char good[600], p[600], q[600];
+    snprintf(good, sizeof good, "%s/shard-00000.h5", mel_dir(t));
+    const int widths[] = {97, 1000, 0, 50, 64};
+    const int pipes[] = {0, 1, 2, 3, 2};
+    for (int k = 0; k < 5; k++) {
+        snprintf(p, sizeof p, "%s/ids_layout%d.h5", qa_test_tmpdir(), k);
+        CHECK(t, rewrite_ids(good, p, widths[k], pipes[k]) == 0);
+        qa_shard *sh = NULL;
+        CHECK_MSG(t, qa_shard_open(&sh, p) == QA_OK, "layout %d: %s", k, qa_error_message());
+        qa_shard_close(sh);
+        /* sample 20's first <audio> moved into sample 19 */
+        snprintf(q, sizeof q, "%s/ids_layout%d_edit.h5", qa_test_tmpdir(), k);
+        CHECK(t, copy_prefix(p, q, file_size(p)) == 0);
+        CHECK(t, edit_int(q, "tok_off", 20, 1) == 0);
+        sh = NULL;
+        CHECK_STATUS(t, qa_shard_open(&sh, q), QA_ERR_FORMAT);
+        CHECK_MSG(t, strstr(qa_error_message(), "sample 19:") && strstr(qa_error_message(), "<audio>"),
+                  "layout %d: message: %s", k, qa_error_message());
+        /* a flipped token in the last sample, past several chunk edges */
+        CHECK(t, copy_prefix(p, q, file_size(p)) == 0);
+        hid_t f = H5Fopen(q, H5F_ACC_RDWR, H5P_DEFAULT), d = H5Dopen2(f, "ids", H5P_DEFAULT), sp = H5Dget_space(d);
+        hsize_t n = 0, pos;
+        H5Sget_simple_extent_dims(sp, &n, NULL);
+        int64_t last;
+        hid_t od = H5Dopen2(f, "tok_off", H5P_DEFAULT), osp = H5Dget_space(od), ms1 = H5Screate_simple(1, (hsize_t[]){1}, NULL);
+        pos = 36;
+        H5Sselect_elements(osp, H5S_SELECT_SET, 1, &pos);
+        H5Dread(od, H5T_NATIVE_INT64, ms1, osp, H5P_DEFAULT, &last); /* sample 36 starts with its <audio> */
+        int32_t v = 12345;
+        pos = (hsize_t)last;
+        H5Sselect_elements(sp, H5S_SELECT_SET, 1, &pos);
+        CHECK(t, H5Dwrite(d, H5T_NATIVE_INT32, ms1, sp, H5P_DEFAULT, &v) >= 0);
+        H5Sclose(ms1);
+        H5Sclose(osp);
+        H5Dclose(od);
+        H5Sclose(sp);
+        H5Dclose(d);
+        H5Fclose(f);
+        sh = NULL;
+        CHECK_STATUS(t, qa_shard_open(&sh, q), QA_ERR_FORMAT);
+        CHECK_MSG(t, strstr(qa_error_message(), "sample 36:"), "layout %d: message: %s", k, qa_error_message());
+    }
+}
+
+/* Another vocabulary: the shard records its audio ids and the reader checks the runs with them. */
+static void test_shard_audio_ids(qa_t *t)
+{
+    char p[600];
+    dir_path(p, sizeof p, "vocab.h5");
+    qa_shard_writer *w;
+    CHECK_OK(t, qa_shard_writer_open(&w, p, QA_FEAT_PCM, "test", 1));
+    if (!w) return;
+    qa_shard_writer_set_audio_ids(w, 5, 6, 7);
+    int64_t n = 800;
+    float *pcm = calloc((size_t)n, sizeof(float));
+    int span = span_of(n);
+    int32_t ids[16], lab[16];
+    int L = 0;
+    ids[L++] = 9; /* a text token, then <audio> P.. </audio> in this vocabulary */
+    for (int k = 0; k < span; k++) ids[L++] = k == 0 ? 5 : k == span - 1 ? 6 : 7;
+    ids[L++] = 11;
+    for (int k = 0; k < L; k++) lab[k] = -100;
+    qa_shard_audio au = {.feat = pcm, .frames = n, .samples = n, .mel_len = 5, .span = span};
+    qa_shard_sample smp = {.ids = ids, .labels = lab, .n_tokens = L, .record = "{}", .record_len = 2, .n_audio = 1,
+                           .audio = &au};
+    CHECK_OK(t, qa_shard_writer_add(w, &smp));
+    CHECK_OK(t, qa_shard_writer_commit(w));
+    free(pcm);
+    qa_shard *sh = NULL;
+    CHECK_OK(t, qa_shard_open(&sh, p));
+    qa_shard_close(sh);
+    /* the same ids read as Qwen's (attribute pointing elsewhere): no run where the sample needs one */
+    hid_t f = H5Fopen(p, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t a = H5Aopen(f, "audio_start_id", H5P_DEFAULT);
+    int64_t v = QA_TOK_AUDIO_START;
+    CHECK(t, H5Awrite(a, H5T_NATIVE_INT64, &v) >= 0);
+    H5Aclose(a);
+    H5Fclose(f);
+    sh = NULL;
+    CHECK_STATUS(t, qa_shard_open(&sh, p), QA_ERR_FORMAT);
+    CHECK_MSG(t, strstr(qa_error_message(), "vocab.h5") && strstr(qa_error_message(), "sample 0"), "message: %s",
+              qa_error_message());
+}
+
+/* A directory must hold the index.json prepare writes last, listing exactly its shards; explicit
+ * shard paths and globs need no index. */
+static void test_loader_dir_index(qa_t *t)
+{
+    char dir[600], cmd[2600], p[700];
+    const char *src = mel_dir(t);
+    dir_path(dir, sizeof dir, "partial");
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && cp '%s'/shard-0000*.h5 '%s'/", dir, dir, src, dir);
+    CHECK(t, system(cmd) == 0);
+    const char *paths[] = {dir};
+    qa_loader *l = NULL;
+    /* what an interrupted prepare leaves: whole shards, no index.json */
+    CHECK_STATUS(t, qa_loader_new(&l, paths, 1, NULL), QA_ERR_FORMAT);
+    const char *m = qa_error_message();
+    CHECK_MSG(t, strstr(m, dir) && strstr(m, "index.json") && strstr(m, "prepare was interrupted") &&
+                  strstr(m, "re-run qaudio prepare"), "message: %s", m);
+    CHECK(t, l == NULL);
+    /* a glob and explicit paths still work without an index */
+    snprintf(p, sizeof p, "%s/shard-*.h5", dir);
+    const char *glob_paths[] = {p};
+    CHECK_OK(t, qa_loader_new(&l, glob_paths, 1, NULL));
+    CHECK(t, l && qa_loader_num_samples(l) == N_TOTAL);
+    qa_loader_free(l);
+    l = NULL;
+    char p0[700], p1[700];
+    snprintf(p0, sizeof p0, "%s/shard-00000.h5", dir);
+    snprintf(p1, sizeof p1, "%s/shard-00001.h5", dir);
+    const char *two[] = {p0, p1};
+    CHECK_OK(t, qa_loader_new(&l, two, 2, NULL));
+    CHECK(t, l && qa_loader_num_samples(l) == N_TOTAL);
+    qa_loader_free(l);
+    l = NULL;
+    /* the index lists a shard that is missing */
+    const char *names3[] = {"shard-00000.h5", "shard-00001.h5", "shard-00002.h5"};
+    const int counts3[] = {37, 26, 10};
+    CHECK(t, write_index(dir, names3, counts3, 3) == 0);
+    CHECK_STATUS(t, qa_loader_new(&l, paths, 1, NULL), QA_ERR_FORMAT);
+    CHECK_MSG(t, strstr(qa_error_message(), "shard-00002.h5") && strstr(qa_error_message(), "missing"), "message: %s",
+              qa_error_message());
+    /* a shard present but not listed */
+    CHECK(t, write_index(dir, names3, counts3, 1) == 0);
+    CHECK_STATUS(t, qa_loader_new(&l, paths, 1, NULL), QA_ERR_FORMAT);
+    CHECK_MSG(t, strstr(qa_error_message(), "shard-00001.h5") && strstr(qa_error_message(), "not listed"),
+              "message: %s", qa_error_message());
+    /* a listed shard with another sample count */
+    const int wrong[] = {37, 25};
+    CHECK(t, write_index(dir, names3, wrong, 2) == 0);
+    CHECK_STATUS(t, qa_loader_new(&l, paths, 1, NULL), QA_ERR_FORMAT);
+    CHECK_MSG(t, strstr(qa_error_message(), "shard-00001.h5") && strstr(qa_error_message(), "25"), "message: %s",
+              qa_error_message());
+    /* complete again */
+    CHECK(t, write_index(dir, names3, counts3, 2) == 0);
+    CHECK_OK(t, qa_loader_new(&l, paths, 1, NULL));
+    CHECK(t, l && qa_loader_num_samples(l) == N_TOTAL);
+    qa_loader_free(l);
+}
+
 static qa_loader *make_loader(qa_t *t, int B, int rank, int world, uint64_t seed, int prefetch, int aug)
 {
     qa_loader_opts o = qa_loader_opts_default;
@@ -253,8 +548,8 @@ static qa_loader *make_loader(qa_t *t, int B, int rank, int world, uint64_t seed
     o.seed = seed;
     o.prefetch = prefetch;
     o.n_buckets = 2;
-    o.bucket_bounds[0] = 20;
-    o.bucket_bounds[1] = 40;
+    o.bucket_bounds[0] = 40;
+    o.bucket_bounds[1] = 80;
     if (aug) o.specaug = qa_specaug_lb;
     const char *paths[] = {mel_dir(t)};
     qa_loader *l = NULL;
@@ -271,11 +566,12 @@ static int check_batch(const qa_batch *b)
     bad += b->n_audio > 0 && b->F != maxt;
     for (int i = 0; i < b->n; i++) {
         int64_t g = b->sample[i];
-        int L = sample_len(g);
+        int32_t wi[MAX_TOKENS], wl[MAX_TOKENS];
+        int L = synth_tokens(g, wi, wl);
         bad += b->lengths[i] != L || L > b->T;
         for (int k = 0; k < b->T; k++) {
-            bad += b->ids[i * b->T + k] != (k < L ? id_value(g, k) : 151643);
-            bad += b->labels[i * b->T + k] != (k < L ? label_value(g, k) : -100);
+            bad += b->ids[i * b->T + k] != (k < L ? wi[k] : 151643);
+            bad += b->labels[i * b->T + k] != (k < L ? wl[k] : -100);
         }
         for (int a = 0; a < sample_naudio(g); a++, na++) {
             bad += b->audio_row[na] != i || b->mel_len[na] != audio_mel_len(g, a);
@@ -305,7 +601,7 @@ static void test_loader_epoch_covers(qa_t *t)
             CHECK_OK(t, qa_loader_next(l, &b));
             if (!b) break;
             CHECK(t, b->epoch == 0 && b->step == k && b->n <= B);
-            CHECK(t, b->T == 20 || b->T == 40 || b->T % 8 == 0);
+            CHECK(t, b->T == 40 || b->T == 80 || b->T % 8 == 0);
             bad += check_batch(b);
             for (int i = 0; i < b->n; i++) seen[b->sample[i]]++;
         }
@@ -433,7 +729,7 @@ static void test_loader_resume(qa_t *t)
 
 /* Mel frames of random bit patterns (NaNs and denormals included: the path must copy bytes, not
  * values) for audios whose stored frames straddle chunk edges in every way. */
-static const int rand_ml[] = {1, 253, 254, 509, 1000, 2997, 130, 3000};
+static const int rand_ml[] = {3, 253, 254, 509, 1000, 2997, 130, 3000};
 #define N_RAND 8
 
 static uint32_t rand_bits(uint64_t *st)
@@ -459,11 +755,16 @@ static qa_status write_rand(const char *path, int level)
             else feat[i] = (float)(i % FULL) * 1e-3f - (float)(v % 7);
         }
         int ml = rand_ml[g];
+        int span = span_of((int64_t)ml * 160);
         qa_shard_audio au = {.feat = feat, .frames = ml + 3 < FULL ? ml + 3 : FULL, .stride = FULL,
-                             .samples = (int64_t)ml * 160, .mel_len = ml, .span = 3, .floor = -0.5f - (float)g};
-        int32_t ids[3] = {1, 2, 3};
-        qa_shard_sample smp = {.ids = ids, .labels = ids, .n_tokens = 3, .record = "{}", .record_len = 2, .n_audio = 1,
-                               .audio = &au};
+                             .samples = (int64_t)ml * 160, .mel_len = ml, .span = span, .floor = -0.5f - (float)g};
+        int32_t ids[800], lab[800];
+        for (int k = 0; k < span; k++) {
+            ids[k] = k == 0 ? QA_TOK_AUDIO_START : k == span - 1 ? QA_TOK_AUDIO_END : QA_TOK_AUDIO_PAD;
+            lab[k] = -100;
+        }
+        qa_shard_sample smp = {.ids = ids, .labels = lab, .n_tokens = span, .record = "{}", .record_len = 2,
+                               .n_audio = 1, .audio = &au};
         s = qa_shard_writer_add(w, &smp);
     }
     free(feat);
@@ -736,6 +1037,10 @@ int main(int argc, char **argv)
     static const qa_test_case cases[] = {{"shard_roundtrip", test_shard_roundtrip},
                                          {"shard_pcm", test_shard_pcm},
                                          {"shard_errors", test_shard_errors},
+                                         {"shard_consistency", test_shard_consistency},
+                                         {"shard_consistency_layouts", test_shard_consistency_layouts},
+                                         {"shard_audio_ids", test_shard_audio_ids},
+                                         {"loader_dir_index", test_loader_dir_index},
                                          {"loader_epoch_covers", test_loader_epoch_covers},
                                          {"loader_shuffles", test_loader_shuffles},
                                          {"loader_drop_last_and_empty", test_loader_drop_last_and_empty},

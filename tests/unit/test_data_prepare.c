@@ -3,6 +3,7 @@
  * computes from the audio (so storing mel_len + 3 frames and the floor value is lossless); bad
  * records are reported with their line and counted; workers do not change the output; PCM shards;
  * the 30-s truncation switch. Uses tiny generated WAVs; SKIPs without qwen.tiktoken. */
+#include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "data/mel.h"
 #include "data/prepare.h"
 #include "data/shard.h"
+#include "data/special_tokens.h"
 #include "tests/support/test.h"
 
 static int write_wav(const char *path, int n, double freq, unsigned seed)
@@ -277,6 +279,18 @@ static void test_pcm_and_truncation(qa_t *t)
     CHECK(t, ix->kind == QA_FEAT_PCM && ix->n_audio == 2);
     CHECK(t, ix->samples[0] == 31 * 16000 + 5 && ix->feat_off[1] == 480000 && ix->mel_len[0] == 3000 &&
              ix->span[0] == 752);
+    /* the shard records the vocabulary's audio ids, which the open checks use */
+    hid_t hf = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+    const char *names[3] = {"audio_start_id", "audio_end_id", "audio_pad_id"};
+    const int64_t want[3] = {QA_TOK_AUDIO_START, QA_TOK_AUDIO_END, QA_TOK_AUDIO_PAD};
+    for (int k = 0; k < 3; k++) {
+        int64_t v = -1;
+        hid_t a = hf < 0 ? -1 : H5Aopen(hf, names[k], H5P_DEFAULT);
+        if (a >= 0) H5Aread(a, H5T_NATIVE_INT64, &v);
+        if (a >= 0) H5Aclose(a);
+        CHECK_MSG(t, v == want[k], "%s = %lld", names[k], (long long)v);
+    }
+    if (hf >= 0) H5Fclose(hf);
     float *pcm = malloc(sizeof(float) * 480000);
     qa_audio au = {0};
     CHECK_OK(t, qa_shard_read_pcm(sh, 0, pcm));
@@ -287,11 +301,69 @@ static void test_pcm_and_truncation(qa_t *t)
     qa_shard_close(sh);
 }
 
+/* A sentencepiece vocabulary: its <audio>, </audio> and placeholder ids differ from Qwen's; the
+ * shards record them and open (and load) with their runs checked against them. */
+static void test_spm_shards(qa_t *t)
+{
+    char corpus[512], prefix[512], model[600], man[512], out[512], p[600];
+    make_manifest(t);
+    FILE *f = fopen(tmp(corpus, sizeof corpus, "spm_corpus.txt"), "w");
+    static const char *const words[] = {"hello", "world", "a", "tone", "fades", "out", "which", "is", "longer", "audio"};
+    uint32_t x = 3;
+    for (int line = 0; line < 2000; line++) {
+        for (int i = 0; i < 3 + line % 7; i++) {
+            x = x * 1103515245u + 12345u;
+            fprintf(f, "%s%s", i ? " " : "", words[(x >> 16) % 10]);
+        }
+        fputc('\n', f);
+    }
+    fclose(f);
+    qa_spm_train_opts so = {corpus, tmp(prefix, sizeof prefix, "spm_vocab"), 4200, "unigram", 0, 1};
+    CHECK_OK(t, qa_tokenizer_spm_train(&so));
+    snprintf(model, sizeof model, "%s.model", prefix);
+    qa_tokenizer *tok = NULL;
+    CHECK_OK(t, qa_tokenizer_load(model, &tok));
+    if (!tok) return;
+    qa_format_ids fid;
+    CHECK_OK(t, qa_format_ids_resolve(&fid, tok));
+    CHECK(t, fid.audio_start != QA_TOK_AUDIO_START && fid.audio_pad != QA_TOK_AUDIO_PAD);
+    f = fopen(tmp(man, sizeof man, "spm.jsonl"), "w");
+    fprintf(f, "%s\n%s\n", manifest_lines[0], manifest_lines[6]); /* asr; chat with two audios */
+    fclose(f);
+    qa_prepare_opts o = opts_for(man, tmp(out, sizeof out, "spm_out"), model);
+    qa_prepare_stats st;
+    CHECK_OK(t, qa_prepare_run(&o, &st));
+    CHECK(t, st.samples == 2);
+    snprintf(p, sizeof p, "%s/shard-00000.h5", out);
+    hid_t hf = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+    int64_t v = -1;
+    hid_t a = hf < 0 ? -1 : H5Aopen(hf, "audio_start_id", H5P_DEFAULT);
+    if (a >= 0) H5Aread(a, H5T_NATIVE_INT64, &v);
+    if (a >= 0) H5Aclose(a);
+    if (hf >= 0) H5Fclose(hf);
+    CHECK_MSG(t, v == fid.audio_start, "audio_start_id %lld, the model's <audio> is %d", (long long)v, fid.audio_start);
+    const char *paths[1] = {out};
+    qa_loader_opts lo = qa_loader_opts_default;
+    lo.batch_size = 2;
+    lo.pad_id = fid.endoftext;
+    qa_loader *l = NULL;
+    CHECK_OK(t, qa_loader_new(&l, paths, 1, &lo));
+    const qa_batch *b = NULL;
+    if (l) CHECK_OK(t, qa_loader_next(l, &b));
+    int starts = 0;
+    for (int i = 0; b && i < b->n; i++)
+        for (int k = 0; k < b->lengths[i]; k++) starts += b->ids[i * b->T + k] == fid.audio_start;
+    CHECK_MSG(t, b && b->n_audio == 3 && starts == 3, "%d audios, %d <audio> tokens", b ? b->n_audio : -1, starts);
+    qa_loader_free(l);
+    qa_tokenizer_free(tok);
+}
+
 int main(int argc, char **argv)
 {
     static const qa_test_case cases[] = {{"rejects", test_rejects},
                                          {"roundtrip", test_roundtrip},
                                          {"pcm_and_truncation", test_pcm_and_truncation},
+                                         {"spm_shards", test_spm_shards},
                                          {0}};
     return qa_test_main(argc, argv, cases);
 }
