@@ -27,6 +27,18 @@ echo
 step "$Q" init --config configs/model/tiny.yaml -o "$OUT/tiny-ckpt" --seed 1 --tokenizer "$TOK"
 step "$Q" info "$OUT/tiny-ckpt"
 step "$Q" info --config configs/model/qwen-audio-7b.yaml
+# training data: a two-record manifest (pre-training ASR and a chat turn) into an HDF5 shard
+cp "$FLAC" "$OUT/a.flac"
+cat > "$OUT/train.jsonl" <<'JSONL'
+{"audio": "a.flac", "task": "asr", "lang": "en", "text": "mister quilter is the apostle of the middle classes", "itn": false}
+JSONL
+step "$Q" prepare --manifest "$OUT/train.jsonl" --out "$OUT/shards" --tokenizer "$TOK"
+step "$Q" inspect "$OUT/shards/shard-00000.h5" --sample 0
+cat > "$OUT/chat.jsonl" <<'JSONL'
+{"messages": [{"role": "user", "content": "Audio 1: <audio>a.flac</audio>\nwhat does the person say?"}, {"role": "assistant", "content": "The person says: \"mister quilter is the apostle of the middle classes\"."}]}
+JSONL
+step "$Q" prepare --manifest "$OUT/chat.jsonl" --out "$OUT/chat-shards" --tokenizer "$TOK" --format chat
+step "$Q" inspect "$OUT/chat-shards/shard-00000.h5" --sample 0
 # evaluation data: a LibriSpeech-layout folder made from the sample, converted to eval jsonl
 LS=$OUT/LibriSpeech/test-clean/1272/128104
 mkdir -p "$LS"; cp "$FLAC" "$LS/"
