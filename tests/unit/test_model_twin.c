@@ -235,12 +235,41 @@ static void test_batch_all(qa_t *t) { run_batch(t, QA_TRAIN_ALL, "all"); }
 static void test_batch_stage1(qa_t *t) { run_batch(t, QA_TRAIN_ENCODER, "stage1"); }
 static void test_batch_stage2(qa_t *t) { run_batch(t, QA_TRAIN_LLM, "stage2"); }
 
+/* Beyond seq_length: refused in evaluation (the reference's dynamic NTK / logn act there), plain RoPE
+ * when a tape records (the reference's train mode). A text-only batch, seq_length lowered to 16. */
+static void test_long_sequence(qa_t *t)
+{
+    twin f;
+    qa_weights *w = NULL;
+    qa_ctx *ctx = new_ctx(t);
+    if (twin_load(t, &f) && ctx) CHECK_OK(t, qa_weights_load(&w, f.ck, &(qa_weights_opts){.train = QA_TRAIN_LLM}));
+    if (w) {
+        w->cfg.seq_length = 16;
+        int32_t ids[20], labels[20];
+        for (int i = 0; i < 20; i++) ids[i] = labels[i] = (7 * i + 3) % 450;
+        qa_qwen_audio_batch b = {.B = 1, .T = 20, .ids = ids, .labels = labels};
+        qa_tensor logits, loss;
+        qa_ctx_step_begin(ctx);
+        qa_nograd_begin(ctx);
+        CHECK_STATUS(t, qa_qwen_audio_forward(ctx, w, &b, &logits, &loss, NULL), QA_ERR_UNSUPPORTED);
+        CHECK(t, strstr(qa_error_message(), "seq_length 16") != NULL);
+        qa_nograd_end(ctx);
+        qa_ctx_step_begin(ctx);
+        CHECK_OK(t, qa_qwen_audio_forward(ctx, w, &b, &logits, &loss, NULL));
+        CHECK(t, isfinite(*(float *)loss.data));
+    }
+    qa_weights_free(w);
+    qa_ctx_free(ctx);
+    twin_free(&f);
+}
+
 int main(int argc, char **argv)
 {
     static const qa_test_case cases[] = {{"two_audios_one_row", test_two_audios_one_row},
                                          {"padded_batch_all", test_batch_all},
                                          {"padded_batch_stage1", test_batch_stage1},
                                          {"padded_batch_stage2", test_batch_stage2},
+                                         {"long_sequence", test_long_sequence},
                                          {0}};
     return qa_test_main(argc, argv, cases);
 }
