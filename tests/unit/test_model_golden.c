@@ -286,11 +286,16 @@ static void run_grads(qa_t *t, int train, const char *file, const char *what)
     CHECK_OK(t, qa_weights_load(&w, f.ck, &(qa_weights_opts){.train = train}));
     if (w && ctx) {
         /* no gradient memory for frozen parts */
-        qa_param_counts pc = qa_params_count(&w->table);
+        const qa_param_table *tb = &w->table;
         size_t want = 0;
-        if (train & QA_TRAIN_ENCODER) want += (size_t)pc.trainable[QA_PART_ENCODER];
-        if (train & QA_TRAIN_LLM) want += (size_t)pc.trainable[QA_PART_LLM];
+        for (int q = 0; q < QA_PART_COUNT; q++)
+            if (train & (q == QA_PART_ENCODER ? QA_TRAIN_ENCODER : QA_TRAIN_LLM))
+                want += (size_t)(tb->part_end[q] - tb->part_begin[q]);
         CHECK(t, w->n_grads == want);
+        int64_t ne = 0, nl = 0;
+        CHECK(t, (qa_weights_part_grads(w, QA_PART_ENCODER, &ne) != NULL) == ((train & QA_TRAIN_ENCODER) != 0));
+        CHECK(t, (qa_weights_part_grads(w, QA_PART_LLM, &nl) != NULL) == ((train & QA_TRAIN_LLM) != 0));
+        CHECK(t, qa_weights_part_values(w, QA_PART_LLM, &nl) != NULL && nl == tb->part_end[1] - tb->part_begin[1]);
         qa_ctx_step_begin(ctx);
         qa_weights_zero_grad(w);
         qa_qwen_audio_batch b = fixture_batch(&f, true);
@@ -428,7 +433,9 @@ static void test_bad_batches(qa_t *t)
     qa_ctx *ctx = new_ctx(t);
     CHECK_OK(t, qa_weights_load(&w, f.ck, &(qa_weights_opts){.train = QA_TRAIN_ALL, .skip = QA_TRAIN_LLM}));
     if (w && ctx) {
-        CHECK(t, w->n_grads == (size_t)qa_params_count(&w->table).trainable[QA_PART_ENCODER]);
+        int64_t n = 0;
+        CHECK(t, w->n_grads == (size_t)(w->table.part_end[0] - w->table.part_begin[0]));
+        CHECK(t, qa_weights_part_values(w, QA_PART_LLM, &n) == NULL && qa_weights_part_grads(w, QA_PART_LLM, &n) == NULL);
         qa_ctx_step_begin(ctx);
         qa_tensor logits, loss;
         CHECK_STATUS(t, qa_qwen_audio_forward(ctx, w, &b, &logits, &loss, NULL), QA_ERR_ARG);
