@@ -36,6 +36,8 @@ int qa_weights_find(const qa_weights *w, const char *name)
 }
 
 static qa_status bind(const qa_weights *w, const qa_tensor **dst, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static qa_status bind(const qa_weights *w, const qa_tensor **dst, const char *fmt, ...)
 {
     char name[QA_PARAM_NAME_MAX];
     va_list ap;
