@@ -5,6 +5,7 @@
  *
  *   build/bench/bench_engine [--reps N] [--shapes 384x1500,1280x1500,512x2048]
  *                            [--attn-rows N] [--recompute] [--block-only] [--cpu-time]
+ *                            [--stem DxF]   (also the Whisper conv stem: 80 mel bins -> D, F frames)
  *
  * Prints one line per case:
  *   qaudio <case> D= T= ms= gflops= bare_ms= bare_gflops= ratio=
@@ -24,6 +25,7 @@
 #include "core/ctx.h"
 #include "core/ops/activation.h"
 #include "core/ops/attention.h"
+#include "core/ops/conv1d.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/matmul.h"
 #include "core/ops/norm.h"
@@ -246,12 +248,72 @@ static void bench_shape(qa_ctx *ctx, qa_arena *model, int64_t D, int64_t T, int 
     free(gy);
 }
 
+/* ---- the Whisper conv stem: conv1 (M=80 -> D, k3 s1 p1) + GELU + conv2 (D -> D, k3 s2 p1) + GELU ---- */
+
+typedef struct {
+    qa_tensor w1, b1, w2, b2; /* (D, 80, 3), (D), (D, D, 3), (D) */
+} stem;
+
+static double stem_once(qa_ctx *ctx, stem *st, int64_t F, const float *mel)
+{
+    double t0 = now_s();
+    qa_ctx_step_begin(ctx);
+    qa_tensor x, y1, h1, g1, g1v, y2, h2, g2;
+    TRY(qa_tensor_alloc(&x, &ctx->step, QA_F32, 3, (int64_t[]){1, 80, F}, false));
+    memcpy(x.data, mel, sizeof(float) * (size_t)(80 * F));
+    TRY(qa_conv1d(ctx, &y1, &x, &st->w1, &st->b1, 1, 1));
+    TRY(qa_tensor_view_transpose(&h1, &y1, 1, 2)); /* (1, F, D), contiguous */
+    TRY(qa_gelu(ctx, &g1, &h1));
+    TRY(qa_tensor_view_transpose(&g1v, &g1, 1, 2)); /* (1, D, F) view of time-major memory */
+    TRY(qa_conv1d(ctx, &y2, &g1v, &st->w2, &st->b2, 2, 1));
+    TRY(qa_tensor_view_transpose(&h2, &y2, 1, 2));
+    TRY(qa_gelu(ctx, &g2, &h2));
+    for (int64_t i = 0; i < qa_tensor_numel(&g2); i++) ((float *)g2.grad)[i] = 1e-3f;
+    TRY(qa_tape_replay(ctx));
+    return now_s() - t0;
+}
+
+static void bench_stem(qa_ctx *ctx, qa_arena *model, int64_t D, int64_t F, int reps)
+{
+    stem st;
+    uint64_t seed = 11;
+    lin a, b;
+    qa_arena_reset(model);
+    lin_init(&a, model, D, 80 * 3, 1, &seed);
+    lin_init(&b, model, D, D * 3, 1, &seed);
+    /* the (D, In*3) weights seen as (D, In, 3) conv kernels */
+    TRY(qa_tensor_view_reshape(&st.w1, &a.w, 3, (int64_t[]){D, 80, 3}));
+    TRY(qa_tensor_view_reshape(&st.w2, &b.w, 3, (int64_t[]){D, D, 3}));
+    st.b1 = a.b;
+    st.b2 = b.b;
+    float *mel = malloc(sizeof(float) * (size_t)(80 * F));
+    if (!mel) exit(1);
+    for (int64_t i = 0; i < 80 * F; i++) mel[i] = (float)sin(0.013 * (double)i);
+    int64_t To = (F - 1) / 2 + 1;
+    /* the same work as bare GEMMs (im2col view of each convolution): forward, data and weight
+     * gradients */
+    gemm_shape g[] = {{1, F, 80 * 3, D, 3}, {1, To, D * 3, D, 3}};
+    stem_once(ctx, &st, F, mel);
+    double best = 1e30, bare_ms = 1e30, flops = 0;
+    for (int r = 0; r < reps; r++) {
+        best = fmin(best, stem_once(ctx, &st, F, mel));
+        double bm;
+        bare_total(ctx, g, 2, 1, &bm, &flops);
+        bare_ms = fmin(bare_ms, bm);
+    }
+    double ms = best * 1e3;
+    printf("qaudio stem D=%lld F=%lld ms=%.2f gflops=%.1f bare_ms=%.2f bare_gflops=%.1f ratio=%.3f\n", (long long)D,
+           (long long)F, ms, flops / best / 1e9, bare_ms, flops / bare_ms / 1e6, bare_ms / ms);
+    fflush(stdout);
+    free(mel);
+}
+
 int main(int argc, char **argv)
 {
     int reps = 3;
     int64_t attn_rows = 0;
     bool recompute = false, block_only = false;
-    const char *shapes = "384x1500,1280x1500,512x2048";
+    const char *shapes = "384x1500,1280x1500,512x2048", *stem_shape = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--shapes") && i + 1 < argc) shapes = argv[++i];
@@ -259,9 +321,10 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--recompute")) recompute = true;
         else if (!strcmp(argv[i], "--block-only")) block_only = true;
         else if (!strcmp(argv[i], "--cpu-time")) bench_clock = CLOCK_PROCESS_CPUTIME_ID;
+        else if (!strcmp(argv[i], "--stem") && i + 1 < argc) stem_shape = argv[++i];
         else {
             fprintf(stderr, "usage: bench_engine [--reps N] [--shapes DxT,...] [--attn-rows N] [--recompute] "
-                            "[--block-only] [--cpu-time]\n");
+                            "[--block-only] [--cpu-time] [--stem DxF]\n");
             return 2;
         }
     }
@@ -279,6 +342,14 @@ int main(int argc, char **argv)
             return 2;
         }
         bench_shape(ctx, &model, D, T, reps, attn_rows, recompute, block_only);
+    }
+    long long sd, sf;
+    if (stem_shape) {
+        if (sscanf(stem_shape, "%lldx%lld", &sd, &sf) != 2 || sd < 1 || sf < 2) {
+            fprintf(stderr, "bench_engine: bad stem shape %s (want DxF, F mel frames)\n", stem_shape);
+            return 2;
+        }
+        bench_stem(ctx, &model, sd, sf, reps);
     }
     qa_arena_deinit(&model);
     qa_ctx_free(ctx);

@@ -3,7 +3,9 @@
 # one linear layer and one pre-LN transformer block, with the bare oneDNN matmul figure measured in
 # the same run) and its PyTorch twin bench/engine_twin.py (threads=2, OPENBLAS_CORETYPE=SkylakeX)
 # on the same shapes, then prints qaudio's ratio to the bare matmul and its speed-up over PyTorch.
-#   BENCH_SHAPES=384x1500,1280x1500,512x2048 BENCH_REPS=5 bash bench/bench_engine.sh
+#   BENCH_SHAPES=384x1500,1280x1500,512x2048 BENCH_STEM=1280x3000 BENCH_REPS=5 bash bench/bench_engine.sh
+# (the conv stem, 80 mel bins -> D over F frames, has no PyTorch twin: its line compares with the
+# bare-matmul figure only)
 # Not a test: timings depend on the machine and its load (the load average is printed).
 set -euo pipefail
 BUILD=${BUILD:-build}
@@ -14,7 +16,7 @@ PY=${PYTHON:-/usr/bin/python3}   # Debian's python3 has python3-torch
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-"$BUILD/bench/bench_engine" --reps "$REPS" --shapes "$SHAPES" | tee "$tmp/qa.txt"
+"$BUILD/bench/bench_engine" --reps "$REPS" --shapes "$SHAPES" --stem "${BENCH_STEM:-1280x3000}" | tee "$tmp/qa.txt"
 if "$PY" -c 'import torch' 2>/dev/null; then
   OPENBLAS_CORETYPE=SkylakeX "$PY" bench/engine_twin.py --threads 2 --reps 2 --shapes "$SHAPES" | tee "$tmp/twin.txt"
 else

@@ -84,11 +84,14 @@ static void apply_mask(const qa_tensor *S, int64_t b, int64_t i0, int64_t Tq, co
             int64_t lo, hi;
             visible(m, b, i0 + r, Tq, Tk, &lo, &hi);
             if (lo >= hi) {
-                for (int64_t j = 0; j < Tk; j++) row[j] = 0.f;
+                for (int64_t j = 0; j < Tk; j++)
+                    row[j] = 0.f;
                 continue;
             }
-            for (int64_t j = 0; j < lo; j++) row[j] = -INFINITY;
-            for (int64_t j = hi; j < Tk; j++) row[j] = -INFINITY;
+            for (int64_t j = 0; j < lo; j++)
+                row[j] = -INFINITY;
+            for (int64_t j = hi; j < Tk; j++)
+                row[j] = -INFINITY;
         }
 }
 
@@ -165,23 +168,26 @@ static qa_status attn_check(const qa_tensor *q, const qa_tensor *k, const qa_ten
     if (s) return s;
     if (!o) return qa_error(QA_ERR_ARG, "attention: options are required (at least the scale)");
     if (q->dtype != k->dtype || q->dtype != v->dtype)
-        return qa_error(QA_ERR_DTYPE, "attention: q, k, v must share one dtype (got %s, %s, %s)", qa_dtype_name(q->dtype),
-                        qa_dtype_name(k->dtype), qa_dtype_name(v->dtype));
+        return qa_error(QA_ERR_DTYPE, "attention: q, k, v must share one dtype (got %s, %s, %s)",
+                        qa_dtype_name(q->dtype), qa_dtype_name(k->dtype), qa_dtype_name(v->dtype));
     if (!qa_tensor_same_shape(k, v)) return qa_op_shape_error("attention", "k and v differ (B, Tk, H, Dh):", k, v);
     if (q->shape[0] != k->shape[0] || q->shape[2] != k->shape[2] || q->shape[3] != k->shape[3])
         return qa_op_shape_error("attention", "q (B, Tq, H, Dh) and k (B, Tk, H, Dh) disagree:", q, k);
     if (o->causal && q->shape[1] > k->shape[1])
         return qa_op_shape_error("attention", "causal attention needs Tq <= Tk:", q, k);
-    if (o->block_rows < 0) return qa_error(QA_ERR_ARG, "attention: block_rows %lld must be >= 0", (long long)o->block_rows);
-    if (!(o->scale > 0) || !isfinite(o->scale)) return qa_error(QA_ERR_ARG, "attention: scale %g must be > 0", o->scale);
+    if (o->block_rows < 0)
+        return qa_error(QA_ERR_ARG, "attention: block_rows %lld must be >= 0", (long long)o->block_rows);
+    if (!(o->scale > 0) || !isfinite(o->scale))
+        return qa_error(QA_ERR_ARG, "attention: scale %g must be > 0", o->scale);
     for (int64_t b = 0; b < q->shape[0]; b++) {
         int64_t len = o->kv_len ? o->kv_len[b] : k->shape[1], start = o->kv_start ? o->kv_start[b] : 0;
         if (len < 1 || len > k->shape[1])
-            return qa_error(QA_ERR_ARG, "attention: kv_len[%lld] = %lld is outside 1..%lld (every batch row needs a key)",
+            return qa_error(QA_ERR_ARG,
+                            "attention: kv_len[%lld] = %lld is outside 1..%lld (every batch row needs a key)",
                             (long long)b, (long long)len, (long long)k->shape[1]);
         if (start < 0 || start >= len)
-            return qa_error(QA_ERR_ARG, "attention: kv_start[%lld] = %lld is outside 0..%lld (kv_len - 1)", (long long)b,
-                            (long long)start, (long long)(len - 1));
+            return qa_error(QA_ERR_ARG, "attention: kv_start[%lld] = %lld is outside 0..%lld (kv_len - 1)",
+                            (long long)b, (long long)start, (long long)(len - 1));
     }
     return QA_OK;
 }
@@ -189,8 +195,8 @@ static qa_status attn_check(const qa_tensor *q, const qa_tensor *k, const qa_ten
 /* Tape entry: in = {q, k, v}; aux[0] = P when saved (B * H * Tq * Tk values stored by blocks, see
  * p_rows); saved[0], saved[1] = kv_len, kv_start copies
  * (int32, B) or NULL; farg[0] = scale; iarg[0] = causal, iarg[1] = P saved, iarg[2] = block rows. */
-qa_status qa_attention(qa_ctx *ctx, qa_tensor *out, const qa_tensor *q, const qa_tensor *k, const qa_tensor *v,
-                       const qa_attention_opts *o)
+static qa_status attention_impl(qa_ctx *ctx, qa_tensor *out, const qa_tensor *q, const qa_tensor *k, const qa_tensor *v,
+                                const qa_attention_opts *o)
 {
     qa_status s = attn_check(q, k, v, o);
     if (s) return s;
@@ -242,6 +248,17 @@ qa_status qa_attention(qa_ctx *ctx, qa_tensor *out, const qa_tensor *q, const qa
     return QA_OK;
 }
 
+/* The output is built aside and stored last, so it may be the same tensor as an input
+ * (h = op(h)). */
+qa_status qa_attention(qa_ctx *ctx, qa_tensor *out, const qa_tensor *q, const qa_tensor *k, const qa_tensor *v,
+                       const qa_attention_opts *o)
+{
+    qa_tensor res;
+    qa_status s = attention_impl(ctx, &res, q, k, v, o);
+    if (!s) *out = res;
+    return s;
+}
+
 /* Per block (b, rows i0..i0+n): dV_b += P^T dO; dP = dO V_b^T; dS = softmax_backward(dP, P);
  * dQ_blk += scale dS K_b; dK_b += scale dS^T Q_blk. */
 qa_status qa_attention_backward(qa_ctx *ctx, const qa_tape_entry *e)
@@ -283,7 +300,7 @@ qa_status qa_attention_backward(qa_ctx *ctx, const qa_tape_entry *e)
             dP.shape[2] = n;
             s = attn_mm(ctx, &dP, &dOh, &vt, 1.f, 0);           /* dP = dO V^T */
             if (!s) s = qa_softmax_bwd_exec(ctx, &dP, &dP, &P); /* dS, in place */
-            if (!s && wq) {                                    /* dQ_blk += scale dS K */
+            if (!s && wq) {                                     /* dQ_blk += scale dS K */
                 qa_tensor dQh = rows_heads(&gq, b, i0, n), kh = rows_heads(k, b, 0, Tk);
                 s = attn_mm(ctx, &dQh, &dP, &kh, scale, 1);
             }
@@ -307,23 +324,24 @@ static int ref_visible(int64_t i, int64_t j, int64_t Tq, int64_t Tk, int causal,
 }
 
 /* Scaled score of query (b,h,i) against key j, or -inf when masked. */
-static double ref_score(const double *q, const double *k, int64_t b, int64_t h, int64_t i, int64_t j,
-                        int64_t H, int64_t Tq, int64_t Tk, int64_t Dh, double scale, int causal,
-                        const int32_t *kv_len, const int32_t *kv_start)
+static double ref_score(const double *q, const double *k, int64_t b, int64_t h, int64_t i, int64_t j, int64_t H,
+                        int64_t Tq, int64_t Tk, int64_t Dh, double scale, int causal, const int32_t *kv_len,
+                        const int32_t *kv_start)
 {
     int32_t kvl = kv_len ? kv_len[b] : (int32_t)Tk, kvs = kv_start ? kv_start[b] : 0;
     if (!ref_visible(i, j, Tq, Tk, causal, kvl, kvs)) return -INFINITY;
     const double *qr = q + ((b * Tq + i) * H + h) * Dh, *kr = k + ((b * Tk + j) * H + h) * Dh;
     double s = 0;
-    for (int64_t d = 0; d < Dh; d++) s += qr[d] * kr[d];
+    for (int64_t d = 0; d < Dh; d++)
+        s += qr[d] * kr[d];
     return s * scale;
 }
 
 /* Row statistics of query (b,h,i): max score and sum of exp(score - max); no allocation, so the
  * probabilities are recomputed on demand as exp(score - mx) / sum. */
-static void ref_row_stats(double *mx, double *sum, const double *q, const double *k, int64_t b,
-                          int64_t h, int64_t i, int64_t H, int64_t Tq, int64_t Tk, int64_t Dh,
-                          double scale, int causal, const int32_t *kv_len, const int32_t *kv_start)
+static void ref_row_stats(double *mx, double *sum, const double *q, const double *k, int64_t b, int64_t h, int64_t i,
+                          int64_t H, int64_t Tq, int64_t Tk, int64_t Dh, double scale, int causal,
+                          const int32_t *kv_len, const int32_t *kv_start)
 {
     *mx = -INFINITY;
     *sum = 0;
@@ -336,13 +354,12 @@ static void ref_row_stats(double *mx, double *sum, const double *q, const double
         *sum += exp(ref_score(q, k, b, h, i, j, H, Tq, Tk, Dh, scale, causal, kv_len, kv_start) - *mx);
 }
 
-#define REF_P(j)                                                                                  \
-    (sum > 0 ? exp(ref_score(q, k, b, h, i, (j), H, Tq, Tk, Dh, scale, causal, kv_len, kv_start) - mx) / sum \
-             : 0.0)
+#define REF_P(j)                                                                                                       \
+    (sum > 0 ? exp(ref_score(q, k, b, h, i, (j), H, Tq, Tk, Dh, scale, causal, kv_len, kv_start) - mx) / sum : 0.0)
 
-void qa_ref_attention_fwd(double *o, const double *q, const double *k, const double *v, int64_t B,
-                          int64_t H, int64_t Tq, int64_t Tk, int64_t Dh, double scale, int causal,
-                          const int32_t *kv_len, const int32_t *kv_start)
+void qa_ref_attention_fwd(double *o, const double *q, const double *k, const double *v, int64_t B, int64_t H,
+                          int64_t Tq, int64_t Tk, int64_t Dh, double scale, int causal, const int32_t *kv_len,
+                          const int32_t *kv_start)
 {
     for (int64_t b = 0; b < B; b++)
         for (int64_t h = 0; h < H; h++)
@@ -350,19 +367,20 @@ void qa_ref_attention_fwd(double *o, const double *q, const double *k, const dou
                 double mx, sum;
                 ref_row_stats(&mx, &sum, q, k, b, h, i, H, Tq, Tk, Dh, scale, causal, kv_len, kv_start);
                 double *orow = o + ((b * Tq + i) * H + h) * Dh;
-                for (int64_t d = 0; d < Dh; d++) orow[d] = 0;
+                for (int64_t d = 0; d < Dh; d++)
+                    orow[d] = 0;
                 for (int64_t j = 0; j < Tk; j++) {
                     double p = REF_P(j);
                     const double *vr = v + ((b * Tk + j) * H + h) * Dh;
-                    for (int64_t d = 0; d < Dh; d++) orow[d] += p * vr[d];
+                    for (int64_t d = 0; d < Dh; d++)
+                        orow[d] += p * vr[d];
                 }
             }
 }
 
-void qa_ref_attention_bwd(double *dq, double *dk, double *dv, const double *dout, const double *q,
-                          const double *k, const double *v, int64_t B, int64_t H, int64_t Tq,
-                          int64_t Tk, int64_t Dh, double scale, int causal, const int32_t *kv_len,
-                          const int32_t *kv_start)
+void qa_ref_attention_bwd(double *dq, double *dk, double *dv, const double *dout, const double *q, const double *k,
+                          const double *v, int64_t B, int64_t H, int64_t Tq, int64_t Tk, int64_t Dh, double scale,
+                          int causal, const int32_t *kv_len, const int32_t *kv_start)
 {
     for (int64_t b = 0; b < B; b++)
         for (int64_t h = 0; h < H; h++)
@@ -377,11 +395,13 @@ void qa_ref_attention_bwd(double *dq, double *dk, double *dv, const double *dout
                     double p = REF_P(j);
                     const double *vr = v + ((b * Tk + j) * H + h) * Dh;
                     double dp = 0;
-                    for (int64_t d = 0; d < Dh; d++) dp += g[d] * vr[d];
+                    for (int64_t d = 0; d < Dh; d++)
+                        dp += g[d] * vr[d];
                     dot += p * dp;
                     if (dv) {
                         double *dvr = dv + ((b * Tk + j) * H + h) * Dh;
-                        for (int64_t d = 0; d < Dh; d++) dvr[d] += p * g[d];
+                        for (int64_t d = 0; d < Dh; d++)
+                            dvr[d] += p * g[d];
                     }
                 }
                 for (int64_t j = 0; j < Tk; j++) {
@@ -389,16 +409,19 @@ void qa_ref_attention_bwd(double *dq, double *dk, double *dv, const double *dout
                     if (p == 0) continue;
                     const double *vr = v + ((b * Tk + j) * H + h) * Dh;
                     double dp = 0;
-                    for (int64_t d = 0; d < Dh; d++) dp += g[d] * vr[d];
+                    for (int64_t d = 0; d < Dh; d++)
+                        dp += g[d] * vr[d];
                     double ds = p * (dp - dot) * scale; /* d loss / d (q.k) */
                     const double *kr = k + ((b * Tk + j) * H + h) * Dh;
                     if (dq) {
                         double *dqr = dq + ((b * Tq + i) * H + h) * Dh;
-                        for (int64_t d = 0; d < Dh; d++) dqr[d] += ds * kr[d];
+                        for (int64_t d = 0; d < Dh; d++)
+                            dqr[d] += ds * kr[d];
                     }
                     if (dk) {
                         double *dkr = dk + ((b * Tk + j) * H + h) * Dh;
-                        for (int64_t d = 0; d < Dh; d++) dkr[d] += ds * qr[d];
+                        for (int64_t d = 0; d < Dh; d++)
+                            dkr[d] += ds * qr[d];
                     }
                 }
             }

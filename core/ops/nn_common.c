@@ -15,8 +15,8 @@ qa_status qa_nn_rows(qa_tensor *out, const qa_tensor *t, const char *op)
     for (int i = 0; i < nd - 1; i++) {
         rows *= t->shape[i];
         if (i < nd - 2 && t->shape[i] > 1 && t->stride[i] != t->stride[i + 1] * t->shape[i + 1])
-            return qa_error(QA_ERR_UNSUPPORTED, "%s: cannot merge the leading dims of the view %s: copy it first",
-                            op, qa_tensor_describe(t, d, sizeof d));
+            return qa_error(QA_ERR_UNSUPPORTED, "%s: cannot merge the leading dims of the view %s: copy it first", op,
+                            qa_tensor_describe(t, d, sizeof d));
     }
     qa_tensor m = *t;
     m.ndim = 2;
@@ -80,7 +80,8 @@ void qa_nn_load_row(float *dst, const void *src, qa_dtype dt, int64_t n)
         return;
     }
     const uint16_t *b = src;
-    for (int64_t i = 0; i < n; i++) dst[i] = qa_f32_from_bf16(b[i]);
+    for (int64_t i = 0; i < n; i++)
+        dst[i] = qa_f32_from_bf16(b[i]);
 }
 
 void qa_nn_store_row(void *dst, const float *src, qa_dtype dt, int64_t n, int accumulate)
@@ -88,7 +89,8 @@ void qa_nn_store_row(void *dst, const float *src, qa_dtype dt, int64_t n, int ac
     if (dt == QA_F32) {
         float *f = dst;
         if (accumulate)
-            for (int64_t i = 0; i < n; i++) f[i] += src[i];
+            for (int64_t i = 0; i < n; i++)
+                f[i] += src[i];
         else
             memcpy(f, src, sizeof(float) * (size_t)n);
         return;
@@ -113,5 +115,6 @@ qa_status qa_nn_md(dnnl_memory_desc_t *md, const qa_tensor *t)
     }
     for (int i = 0; i < t->ndim; i++)
         if (t->shape[i] == 1) strides[i] = span;
-    return qa_dnnl_check(dnnl_memory_desc_init_by_strides(md, t->ndim, dims, dt, strides), "describing a tensor to oneDNN");
+    return qa_dnnl_check(dnnl_memory_desc_init_by_strides(md, t->ndim, dims, dt, strides),
+                         "describing a tensor to oneDNN");
 }

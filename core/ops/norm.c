@@ -54,17 +54,20 @@ static qa_status ln_prim(qa_ctx *ctx, qa_prim **out, int variant, qa_dtype dt, i
                                    DNNL_ARG_DIFF_DST, DNNL_ARG_SCALE,      DNNL_ARG_SHIFT,
                                    DNNL_ARG_DIFF_SRC, DNNL_ARG_DIFF_SCALE, DNNL_ARG_DIFF_SHIFT};
         if (!s) s = qa_nn_prim_create_hint(ctx, out, &k, &d, fwd->pd, args, 9);
-        return s ? qa_error_wrap(s, "layer norm backward (%lld x %lld %s)", (long long)N, (long long)D, qa_dtype_name(dt)) : s;
+        return s ? qa_error_wrap(s, "layer norm backward (%lld x %lld %s)", (long long)N, (long long)D,
+                                 qa_dtype_name(dt))
+                 : s;
     }
     dnnl_prop_kind_t prop = variant == LN_FWD_TRAIN ? dnnl_forward_training : dnnl_forward_inference;
     s = qa_dnnl_check(dnnl_layer_normalization_forward_desc_init(&d, prop, &dmd, &smd, eps, flags), "layer norm desc");
-    static const int args_t[] = {DNNL_ARG_SRC, DNNL_ARG_SCALE, DNNL_ARG_SHIFT, DNNL_ARG_DST, DNNL_ARG_MEAN, DNNL_ARG_VARIANCE};
+    static const int args_t[] = {DNNL_ARG_SRC, DNNL_ARG_SCALE, DNNL_ARG_SHIFT,
+                                 DNNL_ARG_DST, DNNL_ARG_MEAN,  DNNL_ARG_VARIANCE};
     if (!s) s = qa_prim_create(ctx, out, &k, &d, NULL, args_t, variant == LN_FWD_TRAIN ? 6 : 4);
     return s ? qa_error_wrap(s, "layer norm (%lld x %lld %s)", (long long)N, (long long)D, qa_dtype_name(dt)) : s;
 }
 
-qa_status qa_layer_norm(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *w, const qa_tensor *b,
-                        float eps)
+static qa_status layer_norm_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *w, const qa_tensor *b,
+                                 float eps)
 {
     qa_status s = norm_check(x, w, b, "layer_norm");
     if (s) return s;
@@ -105,6 +108,17 @@ qa_status qa_layer_norm(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_
     return QA_OK;
 }
 
+/* The output is built aside and stored last, so it may be the same tensor as an input
+ * (h = op(h)). */
+qa_status qa_layer_norm(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *w, const qa_tensor *b,
+                        float eps)
+{
+    qa_tensor res;
+    qa_status s = layer_norm_impl(ctx, &res, x, w, b, eps);
+    if (!s) *y = res;
+    return s;
+}
+
 /* dst (any strides, shape of `like`) += src (dense, same element count). */
 static qa_status acc_into_grad(qa_ctx *ctx, const qa_tensor *like, const qa_tensor *src)
 {
@@ -128,8 +142,10 @@ qa_status qa_layer_norm_backward(qa_ctx *ctx, const qa_tape_entry *e)
     if (!s) s = qa_nn_f32(ctx, &b32, &e->in[2]);
     qa_prim *p = NULL;
     if (!s) s = ln_prim(ctx, &p, LN_BWD, x->dtype, N, D, eps);
-    if (!s) s = qa_prim_run(ctx, p, (void *[]){x2->data, e->saved[0], e->saved[1], dy2.data, w32.data, b32.data, dx.data,
-                                               dw.data, db.data});
+    if (!s)
+        s = qa_prim_run(
+            ctx, p,
+            (void *[]){x2->data, e->saved[0], e->saved[1], dy2.data, w32.data, b32.data, dx.data, dw.data, db.data});
     if (!s && qa_wants_grad(x)) s = acc_into_grad(ctx, x, &dx);
     if (!s && qa_wants_grad(w)) s = acc_into_grad(ctx, w, &dw);
     if (!s && qa_wants_grad(b)) s = acc_into_grad(ctx, b, &db);
@@ -148,10 +164,13 @@ static float sumsq16(const float *x, int64_t n)
     float acc[16] = {0};
     int64_t i = 0;
     for (; i + 16 <= n; i += 16)
-        for (int l = 0; l < 16; l++) acc[l] += x[i + l] * x[i + l];
+        for (int l = 0; l < 16; l++)
+            acc[l] += x[i + l] * x[i + l];
     float s = 0;
-    for (; i < n; i++) s += x[i] * x[i];
-    for (int l = 0; l < 16; l++) s += acc[l];
+    for (; i < n; i++)
+        s += x[i] * x[i];
+    for (int l = 0; l < 16; l++)
+        s += acc[l];
     return s;
 }
 
@@ -160,14 +179,17 @@ static float dot16(const float *a, const float *b, int64_t n)
     float acc[16] = {0};
     int64_t i = 0;
     for (; i + 16 <= n; i += 16)
-        for (int l = 0; l < 16; l++) acc[l] += a[i + l] * b[i + l];
+        for (int l = 0; l < 16; l++)
+            acc[l] += a[i + l] * b[i + l];
     float s = 0;
-    for (; i < n; i++) s += a[i] * b[i];
-    for (int l = 0; l < 16; l++) s += acc[l];
+    for (; i < n; i++)
+        s += a[i] * b[i];
+    for (int l = 0; l < 16; l++)
+        s += acc[l];
     return s;
 }
 
-qa_status qa_rms_norm(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *w, float eps)
+static qa_status rms_norm_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *w, float eps)
 {
     qa_status s = norm_check(x, w, NULL, "rms_norm");
     if (s) return s;
@@ -191,7 +213,8 @@ qa_status qa_rms_norm(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_te
         qa_nn_load_row(row, (const char *)x2.data + (size_t)(n * x2.stride[0]) * es, x->dtype, D);
         float r = 1.0f / sqrtf(sumsq16(row, D) / (float)D + eps);
         if (rs) rs[n] = r;
-        for (int64_t i = 0; i < D; i++) row[i] = row[i] * r * wf[i];
+        for (int64_t i = 0; i < D; i++)
+            row[i] = row[i] * r * wf[i];
         qa_nn_store_row((char *)y2.data + (size_t)(n * y2.stride[0]) * es, row, x->dtype, D, 0);
     }
     qa_arena_rewind(&ctx->step, mark);
@@ -207,6 +230,16 @@ qa_status qa_rms_norm(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_te
         e->farg[0] = eps;
     }
     return QA_OK;
+}
+
+/* The output is built aside and stored last, so it may be the same tensor as an input
+ * (h = op(h)). */
+qa_status qa_rms_norm(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *w, float eps)
+{
+    qa_tensor res;
+    qa_status s = rms_norm_impl(ctx, &res, x, w, eps);
+    if (!s) *y = res;
+    return s;
 }
 
 qa_status qa_rms_norm_backward(qa_ctx *ctx, const qa_tape_entry *e)
@@ -244,12 +277,15 @@ qa_status qa_rms_norm_backward(qa_ctx *ctx, const qa_tape_entry *e)
         qa_nn_load_row(xr, (const char *)x2->data + (size_t)(n * x2->stride[0]) * es, x->dtype, D);
         qa_nn_load_row(gr, (const char *)dy2.data + (size_t)(n * dy2.stride[0]) * es, x->dtype, D);
         float r = rs[n];
-        for (int64_t i = 0; i < D; i++) dw[i] += gr[i] * xr[i] * r;
+        for (int64_t i = 0; i < D; i++)
+            dw[i] += gr[i] * xr[i] * r;
         if (!want_x) continue;
-        for (int64_t i = 0; i < D; i++) gr[i] *= wf[i];
+        for (int64_t i = 0; i < D; i++)
+            gr[i] *= wf[i];
         /* dx = r (dy w) - x r^3 mean(dy w x) */
         float m = dot16(gr, xr, D) / (float)D * r * r * r;
-        for (int64_t i = 0; i < D; i++) gr[i] = r * gr[i] - xr[i] * m;
+        for (int64_t i = 0; i < D; i++)
+            gr[i] = r * gr[i] - xr[i] * m;
         qa_nn_store_row((char *)gx2.data + (size_t)(n * gx2.stride[0]) * es, gr, x->dtype, D, 1);
     }
     if (want_x && !direct) s = acc_into_grad(ctx, x, &dxtmp);
@@ -264,30 +300,35 @@ qa_status qa_rms_norm_backward(qa_ctx *ctx, const qa_tape_entry *e)
 /* ---------------------------------------------------------------------------------------------
  * Double-precision references (tests only). */
 
-void qa_ref_layer_norm_fwd(double *y, const double *x, const double *w, const double *b, int64_t N,
-                           int64_t D, double eps)
+void qa_ref_layer_norm_fwd(double *y, const double *x, const double *w, const double *b, int64_t N, int64_t D,
+                           double eps)
 {
     for (int64_t n = 0; n < N; n++) {
         const double *xr = x + n * D;
         double mu = 0, var = 0;
-        for (int64_t i = 0; i < D; i++) mu += xr[i];
+        for (int64_t i = 0; i < D; i++)
+            mu += xr[i];
         mu /= (double)D;
-        for (int64_t i = 0; i < D; i++) var += (xr[i] - mu) * (xr[i] - mu);
+        for (int64_t i = 0; i < D; i++)
+            var += (xr[i] - mu) * (xr[i] - mu);
         var /= (double)D;
         double rs = 1.0 / sqrt(var + eps);
-        for (int64_t i = 0; i < D; i++) y[n * D + i] = (xr[i] - mu) * rs * w[i] + b[i];
+        for (int64_t i = 0; i < D; i++)
+            y[n * D + i] = (xr[i] - mu) * rs * w[i] + b[i];
     }
 }
 
-void qa_ref_layer_norm_bwd(double *dx, double *dw, double *db, const double *dy, const double *x,
-                           const double *w, int64_t N, int64_t D, double eps)
+void qa_ref_layer_norm_bwd(double *dx, double *dw, double *db, const double *dy, const double *x, const double *w,
+                           int64_t N, int64_t D, double eps)
 {
     for (int64_t n = 0; n < N; n++) {
         const double *xr = x + n * D, *g = dy + n * D;
         double mu = 0, var = 0;
-        for (int64_t i = 0; i < D; i++) mu += xr[i];
+        for (int64_t i = 0; i < D; i++)
+            mu += xr[i];
         mu /= (double)D;
-        for (int64_t i = 0; i < D; i++) var += (xr[i] - mu) * (xr[i] - mu);
+        for (int64_t i = 0; i < D; i++)
+            var += (xr[i] - mu) * (xr[i] - mu);
         var /= (double)D;
         double rs = 1.0 / sqrt(var + eps);
         /* xhat = (x - mu) rs; dxhat = dy w; dx = rs (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) */
@@ -313,19 +354,22 @@ void qa_ref_rms_norm_fwd(double *y, const double *x, const double *w, int64_t N,
 {
     for (int64_t n = 0; n < N; n++) {
         double ss = 0;
-        for (int64_t i = 0; i < D; i++) ss += x[n * D + i] * x[n * D + i];
+        for (int64_t i = 0; i < D; i++)
+            ss += x[n * D + i] * x[n * D + i];
         double rs = 1.0 / sqrt(ss / (double)D + eps);
-        for (int64_t i = 0; i < D; i++) y[n * D + i] = x[n * D + i] * rs * w[i];
+        for (int64_t i = 0; i < D; i++)
+            y[n * D + i] = x[n * D + i] * rs * w[i];
     }
 }
 
-void qa_ref_rms_norm_bwd(double *dx, double *dw, const double *dy, const double *x, const double *w,
-                         int64_t N, int64_t D, double eps)
+void qa_ref_rms_norm_bwd(double *dx, double *dw, const double *dy, const double *x, const double *w, int64_t N,
+                         int64_t D, double eps)
 {
     for (int64_t n = 0; n < N; n++) {
         const double *xr = x + n * D, *g = dy + n * D;
         double ss = 0;
-        for (int64_t i = 0; i < D; i++) ss += xr[i] * xr[i];
+        for (int64_t i = 0; i < D; i++)
+            ss += xr[i] * xr[i];
         double rs = 1.0 / sqrt(ss / (double)D + eps);
         /* y = x rs w; dx = rs (dy w) - x rs^3 mean(dy w x) */
         double m = 0;
@@ -335,6 +379,7 @@ void qa_ref_rms_norm_bwd(double *dx, double *dw, const double *dy, const double 
         }
         m /= (double)D;
         if (dx)
-            for (int64_t i = 0; i < D; i++) dx[n * D + i] += rs * g[i] * w[i] - xr[i] * rs * rs * rs * m;
+            for (int64_t i = 0; i < D; i++)
+                dx[n * D + i] += rs * g[i] * w[i] - xr[i] * rs * rs * rs * m;
     }
 }

@@ -50,7 +50,7 @@ static qa_status pool_prim(qa_ctx *ctx, qa_prim **out, int variant, const qa_ten
 }
 
 /* Tape entry: in = {x}. */
-qa_status qa_avg_pool(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x)
+static qa_status avg_pool_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x)
 {
     qa_status s = qa_tensor_check(x, "avg_pool", "x", 3, 3, QA_DT_FLOAT);
     if (s) return s;
@@ -69,6 +69,16 @@ qa_status qa_avg_pool(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x)
         e->in[0] = *x;
     }
     return QA_OK;
+}
+
+/* The output is built aside and stored last, so it may be the same tensor as an input
+ * (h = op(h)). */
+qa_status qa_avg_pool(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x)
+{
+    qa_tensor res;
+    qa_status s = avg_pool_impl(ctx, &res, x);
+    if (!s) *y = res;
+    return s;
 }
 
 qa_status qa_avg_pool_backward(qa_ctx *ctx, const qa_tape_entry *e)

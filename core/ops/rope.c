@@ -39,8 +39,10 @@ static void rope_apply(const qa_tensor *dst, const qa_tensor *src, const float *
         for (int64_t t = 0; t < T; t++) {
             const float *c = cosv + t * half, *sn = sinv + t * half;
             for (int64_t h = 0; h < H; h++) {
-                const char *sp = (const char *)src->data + (size_t)(b * src->stride[0] + t * src->stride[1] + h * src->stride[2]) * es;
-                char *dp = (char *)dst->data + (size_t)(b * dst->stride[0] + t * dst->stride[1] + h * dst->stride[2]) * es;
+                const char *sp = (const char *)src->data +
+                                 (size_t)(b * src->stride[0] + t * src->stride[1] + h * src->stride[2]) * es;
+                char *dp =
+                    (char *)dst->data + (size_t)(b * dst->stride[0] + t * dst->stride[1] + h * dst->stride[2]) * es;
                 qa_nn_load_row(row, sp, src->dtype, Dh);
                 for (int64_t j = 0; j < half; j++) {
                     float x1 = row[j], x2 = row[j + half], si = sign * sn[j];
@@ -53,14 +55,15 @@ static void rope_apply(const qa_tensor *dst, const qa_tensor *src, const float *
 }
 
 /* Tape entry: in = {x}; farg[0] = base; iarg[0] = pos0. */
-qa_status qa_rope(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, double base, int64_t pos0)
+static qa_status rope_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, double base, int64_t pos0)
 {
     qa_status s = qa_tensor_check(x, "rope", "x", 4, 4, QA_DT_FLOAT);
     if (s) return s;
     int64_t T = x->shape[1], Dh = x->shape[3];
     char d[96];
     if (Dh < 2 || Dh % 2)
-        return qa_error(QA_ERR_SHAPE, "rope: head dim of %s must be even (B, T, H, Dh)", qa_tensor_describe(x, d, sizeof d));
+        return qa_error(QA_ERR_SHAPE, "rope: head dim of %s must be even (B, T, H, Dh)",
+                        qa_tensor_describe(x, d, sizeof d));
     if (x->stride[3] != 1)
         return qa_error(QA_ERR_UNSUPPORTED, "rope: head dim of %s is not dense: copy the view first",
                         qa_tensor_describe(x, d, sizeof d));
@@ -86,6 +89,16 @@ qa_status qa_rope(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, double base, in
     return QA_OK;
 }
 
+/* The output is built aside and stored last, so it may be the same tensor as an input
+ * (h = op(h)). */
+qa_status qa_rope(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, double base, int64_t pos0)
+{
+    qa_tensor res;
+    qa_status s = rope_impl(ctx, &res, x, base, pos0);
+    if (!s) *y = res;
+    return s;
+}
+
 qa_status qa_rope_backward(qa_ctx *ctx, const qa_tape_entry *e)
 {
     const qa_tensor *x = &e->in[0];
@@ -104,8 +117,8 @@ qa_status qa_rope_backward(qa_ctx *ctx, const qa_tape_entry *e)
  * Double-precision reference (tests only). The backward of a rotation by +angle is the rotation
  * by -angle. */
 
-static void ref_rope(double *y, const double *x, int64_t B, int64_t T, int64_t H, int64_t Dh,
-                     double base, int64_t pos0, double sign, int accumulate)
+static void ref_rope(double *y, const double *x, int64_t B, int64_t T, int64_t H, int64_t Dh, double base, int64_t pos0,
+                     double sign, int accumulate)
 {
     int64_t half = Dh / 2;
     for (int64_t b = 0; b < B; b++)
@@ -128,14 +141,13 @@ static void ref_rope(double *y, const double *x, int64_t B, int64_t T, int64_t H
             }
 }
 
-void qa_ref_rope_fwd(double *y, const double *x, int64_t B, int64_t T, int64_t H, int64_t Dh,
-                     double base, int64_t pos0)
+void qa_ref_rope_fwd(double *y, const double *x, int64_t B, int64_t T, int64_t H, int64_t Dh, double base, int64_t pos0)
 {
     ref_rope(y, x, B, T, H, Dh, base, pos0, 1.0, 0);
 }
 
-void qa_ref_rope_bwd(double *dx, const double *dy, int64_t B, int64_t T, int64_t H, int64_t Dh,
-                     double base, int64_t pos0)
+void qa_ref_rope_bwd(double *dx, const double *dy, int64_t B, int64_t T, int64_t H, int64_t Dh, double base,
+                     int64_t pos0)
 {
     ref_rope(dx, dy, B, T, H, Dh, base, pos0, -1.0, 1);
 }

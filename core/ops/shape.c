@@ -59,7 +59,7 @@ qa_status qa_copy_backward(qa_ctx *ctx, const qa_tape_entry *e)
 
 static qa_status concat_impl(qa_ctx *ctx, qa_tensor *y, int n, const qa_tensor *xs, int dim)
 {
-    if (n < 1) return qa_error(QA_ERR_ARG, "concat: %d inputs; at least 1 needed", n);
+    if (n < 1 || !xs) return qa_error(QA_ERR_ARG, "concat: %d inputs%s; at least 1 needed", n, xs ? "" : " (NULL list)");
     if (n > QA_CONCAT_MAX) {
         /* a tape entry holds QA_CONCAT_MAX inputs: join the first ones, then the rest after it */
         qa_tensor head[QA_CONCAT_MAX];

@@ -28,8 +28,8 @@ qa_status qa_softmax_exec(qa_ctx *ctx, const qa_tensor *dst, const qa_tensor *sr
     qa_prim *p = qa_prim_find(ctx, &k);
     if (!p) {
         dnnl_softmax_v2_desc_t d;
-        s = qa_dnnl_check(dnnl_softmax_v2_forward_desc_init(&d, dnnl_forward_training, dnnl_softmax_accurate, &smd, &dmd,
-                                                            src->ndim - 1),
+        s = qa_dnnl_check(dnnl_softmax_v2_forward_desc_init(&d, dnnl_forward_training, dnnl_softmax_accurate, &smd,
+                                                            &dmd, src->ndim - 1),
                           "softmax desc");
         static const int args[] = {DNNL_ARG_SRC, DNNL_ARG_DST};
         if (!s) s = qa_prim_create(ctx, &p, &k, &d, NULL, args, 2);
@@ -65,8 +65,9 @@ qa_status qa_softmax_bwd_exec(qa_ctx *ctx, const qa_tensor *diff_src, const qa_t
             if (!s) s = qa_prim_create(ctx, &fwd, &fk, &fd, NULL, fargs, 2);
             if (s) return qa_error_wrap(s, "softmax backward hint");
         }
-        s = qa_dnnl_check(dnnl_softmax_v2_backward_desc_init(&d, dnnl_softmax_accurate, &dsmd, &ddmd, &ymd, y->ndim - 1),
-                          "softmax backward desc");
+        s = qa_dnnl_check(
+            dnnl_softmax_v2_backward_desc_init(&d, dnnl_softmax_accurate, &dsmd, &ddmd, &ymd, y->ndim - 1),
+            "softmax backward desc");
         static const int args[] = {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC};
         if (!s) s = qa_nn_prim_create_hint(ctx, &p, &k, &d, fwd->pd, args, 3);
         if (s) return qa_error_wrap(s, "softmax backward");
@@ -75,7 +76,7 @@ qa_status qa_softmax_bwd_exec(qa_ctx *ctx, const qa_tensor *diff_src, const qa_t
 }
 
 /* Tape entry: in = {x}; out = y (its data is what the backward needs). */
-qa_status qa_softmax(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x)
+static qa_status softmax_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x)
 {
     qa_status s = qa_tensor_check(x, "softmax", "input x", 1, 4, QA_DT_FLOAT);
     if (s) return s;
@@ -88,6 +89,16 @@ qa_status qa_softmax(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x)
         e->in[0] = *x;
     }
     return QA_OK;
+}
+
+/* The output is built aside and stored last, so it may be the same tensor as an input
+ * (h = op(h)). */
+qa_status qa_softmax(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x)
+{
+    qa_tensor res;
+    qa_status s = softmax_impl(ctx, &res, x);
+    if (!s) *y = res;
+    return s;
 }
 
 qa_status qa_softmax_backward(qa_ctx *ctx, const qa_tape_entry *e)
@@ -114,11 +125,14 @@ void qa_ref_softmax_fwd(double *y, const double *x, int64_t N, int64_t D)
         for (int64_t i = 0; i < D; i++)
             if (xr[i] > mx) mx = xr[i];
         if (mx == -INFINITY) {
-            for (int64_t i = 0; i < D; i++) y[n * D + i] = 0;
+            for (int64_t i = 0; i < D; i++)
+                y[n * D + i] = 0;
             continue;
         }
-        for (int64_t i = 0; i < D; i++) sum += (y[n * D + i] = exp(xr[i] - mx));
-        for (int64_t i = 0; i < D; i++) y[n * D + i] /= sum;
+        for (int64_t i = 0; i < D; i++)
+            sum += (y[n * D + i] = exp(xr[i] - mx));
+        for (int64_t i = 0; i < D; i++)
+            y[n * D + i] /= sum;
     }
 }
 
@@ -126,7 +140,9 @@ void qa_ref_softmax_bwd(double *dx, const double *dy, const double *y, int64_t N
 {
     for (int64_t n = 0; n < N; n++) {
         double dot = 0;
-        for (int64_t i = 0; i < D; i++) dot += dy[n * D + i] * y[n * D + i];
-        for (int64_t i = 0; i < D; i++) dx[n * D + i] += y[n * D + i] * (dy[n * D + i] - dot);
+        for (int64_t i = 0; i < D; i++)
+            dot += dy[n * D + i] * y[n * D + i];
+        for (int64_t i = 0; i < D; i++)
+            dx[n * D + i] += y[n * D + i] * (dy[n * D + i] - dot);
     }
 }

@@ -170,6 +170,14 @@ static void test_bad_input(qa_t *t)
     CHECK_STATUS(t, qa_rms_norm(ctx, &y, &xi, &w4, 1e-6f), QA_ERR_DTYPE);
     CHECK_STATUS(t, qa_rms_norm(ctx, &y, &x, &w3, 1e-6f), QA_ERR_SHAPE);
     CHECK_STATUS(t, qa_softmax(ctx, &y, &xi), QA_ERR_DTYPE);
+    /* the output may be the input tensor itself (h = norm(h)) */
+    float hv[12];
+    for (int i = 0; i < 12; i++) hv[i] = (float)i * 0.3f - 1.f;
+    qa_tensor h, ref;
+    CHECK_OK(t, qa_tensor_init(&h, QA_F32, 2, (int64_t[]){3, 4}, hv));
+    CHECK_OK(t, qa_layer_norm(ctx, &ref, &h, &w4, &w4, 1e-5f));
+    CHECK_OK(t, qa_layer_norm(ctx, &h, &h, &w4, &w4, 1e-5f));
+    CHECK(t, h.data != (void *)hv && !memcmp(h.data, ref.data, sizeof(float) * 12));
     /* a strided (transposed) input is copied, not refused */
     qa_tensor xt;
     CHECK_OK(t, qa_tensor_view_transpose(&xt, &x, 0, 1));

@@ -250,6 +250,8 @@ static void test_bad_input(qa_t *t)
     CHECK(t, y.shape[1] == 9);
     CHECK_STATUS(t, qa_concat(ctx, &y, 2, ac, 0), QA_ERR_DTYPE);
     CHECK_STATUS(t, qa_concat(ctx, &y, 0, many, 0), QA_ERR_ARG);
+    CHECK_STATUS(t, qa_concat(ctx, &y, 2, NULL, 0), QA_ERR_ARG);
+    CHECK_STATUS(t, qa_concat(ctx, NULL, 2, ab, 1), QA_ERR_ARG);
     CHECK_STATUS(t, qa_concat(ctx, &y, 2, ab, 3), QA_ERR_SHAPE);
     CHECK_STATUS(t, qa_copy(ctx, &y, &a, QA_I32), QA_ERR_DTYPE);
     CHECK_STATUS(t, qa_copy(ctx, &y, &ids, QA_F32), QA_ERR_DTYPE);
