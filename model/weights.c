@@ -158,8 +158,11 @@ qa_status qa_weights_load(qa_weights **out, const qa_checkpoint *ck, const qa_we
     w->grads = w->n_grads ? calloc(w->n_grads, sizeof(float)) : NULL;
     if (!w->values || (n_extra && !w->values_extra) || (w->n_values_bf16 && !w->values_bf16) ||
         (w->n_grads && !w->grads)) {
-        s = qa_error(QA_ERR_NOMEM, "model weights: cannot allocate %zu f32 + %zu bf16 values and %zu gradients",
-                     w->n_values + n_extra, w->n_values_bf16, w->n_grads);
+        s = qa_error(QA_ERR_NOMEM,
+                     "model weights: cannot allocate %zu f32 + %zu bf16 values and %zu gradients (%.1f GiB): keep "
+                     "frozen parts in bf16 (opts.frozen_bf16, qaudio forward --bf16) or freeze a part",
+                     w->n_values + n_extra, w->n_values_bf16, w->n_grads,
+                     (double)(4 * (w->n_values + n_extra + w->n_grads) + 2 * w->n_values_bf16) / 1073741824.0);
         goto fail;
     }
     w->n_values_extra = n_extra;
