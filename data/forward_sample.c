@@ -113,8 +113,10 @@ static qa_status load_json(qa_forward_sample *fs, cJSON *j, qa_mel *m, const cha
     int n = cJSON_GetArraySize(ids);
     for (int i = 0; i < n; i++) {
         cJSON *v = cJSON_GetArrayItem(ids, i);
-        if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int32_t)v->valuedouble)
-            return qa_error(QA_ERR_ARG, "%s: input_ids[%d] is not an integer", json_path, i);
+        /* range first: casting an out-of-range double to int32 is undefined */
+        if (!cJSON_IsNumber(v) || !(v->valuedouble >= INT32_MIN && v->valuedouble <= INT32_MAX) ||
+            v->valuedouble != (double)(int32_t)v->valuedouble)
+            return qa_error(QA_ERR_ARG, "%s: input_ids[%d] is not a 32-bit integer", json_path, i);
         if ((s = qa_ids_push(&fs->ids, (int32_t)v->valuedouble))) return s;
     }
     cJSON *lf = cJSON_GetObjectItemCaseSensitive(j, "labels_from");
@@ -136,6 +138,25 @@ static qa_status load_json(qa_forward_sample *fs, cJSON *j, qa_mel *m, const cha
     return QA_OK;
 }
 
+qa_status qa_forward_sample_parse(qa_forward_sample *fs, const char *text, size_t len, const char *json_path,
+                                  const qa_tokenizer *tok)
+{
+    memset(fs, 0, sizeof *fs);
+    cJSON *j = cJSON_ParseWithLength(text, len);
+    if (!j || !cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        return qa_error(QA_ERR_FORMAT, "%s: not a JSON object", json_path);
+    }
+    qa_mel *m = NULL;
+    qa_status s = qa_mel_new(&m);
+    if (!s) s = load_json(fs, j, m, json_path, tok);
+    qa_mel_free(m);
+    cJSON_Delete(j);
+    if (!s && fs->ids.n == 0) s = qa_error(QA_ERR_ARG, "%s: no tokens", json_path);
+    if (s) qa_forward_sample_deinit(fs);
+    return s;
+}
+
 qa_status qa_forward_sample_load(qa_forward_sample *fs, const char *json_path, const qa_tokenizer *tok)
 {
     memset(fs, 0, sizeof *fs);
@@ -143,18 +164,8 @@ qa_status qa_forward_sample_load(qa_forward_sample *fs, const char *json_path, c
     size_t len = 0;
     qa_status s = qa_file_read_all(json_path, &buf, &len);
     if (s) return s;
-    cJSON *j = cJSON_ParseWithLength(buf, len);
+    s = qa_forward_sample_parse(fs, buf, len, json_path, tok);
     free(buf);
-    if (!j || !cJSON_IsObject(j)) {
-        cJSON_Delete(j);
-        return qa_error(QA_ERR_FORMAT, "%s: not a JSON object", json_path);
-    }
-    qa_mel *m = NULL;
-    if (!(s = qa_mel_new(&m))) s = load_json(fs, j, m, json_path, tok);
-    qa_mel_free(m);
-    cJSON_Delete(j);
-    if (!s && fs->ids.n == 0) s = qa_error(QA_ERR_ARG, "%s: no tokens", json_path);
-    if (s) qa_forward_sample_deinit(fs);
     return s;
 }
 

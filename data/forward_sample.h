@@ -35,6 +35,9 @@ typedef struct {
 } qa_forward_sample;
 
 qa_status qa_forward_sample_load(qa_forward_sample *fs, const char *json_path, const qa_tokenizer *tok);
+/* The same from `len` bytes of JSON text in memory; json_path resolves audio paths and names errors. */
+qa_status qa_forward_sample_parse(qa_forward_sample *fs, const char *text, size_t len, const char *json_path,
+                                  const qa_tokenizer *tok);
 void qa_forward_sample_deinit(qa_forward_sample *fs);
 
 #endif

@@ -3,10 +3,10 @@
 #include "model/audio_encoder.h"
 
 #include <math.h>
-#include <string.h>
 
 #include "core/ops/activation.h"
 #include "core/ops/attention.h"
+#include "core/ops/conv1d.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/matmul.h"
 #include "core/ops/norm.h"
@@ -33,46 +33,6 @@ qa_status qa_audio_batch_check(const qa_audio_batch *a, const qa_model_config *c
                             (long long)a->mel_frames);
     }
     return QA_OK;
-}
-
-/* Conv1d with kernel 3 and padding 1 (stride 1 or 2) over a time-major x (B, F, Cin), giving a
- * time-major y (B, Fo, Cout): the three taps of each output frame are gathered into one row
- * (B, Fo, 3 Cin) by views and one concat, then multiplied by the weight reordered to (Cout, 3 Cin)
- * (tap-major). One large matmul instead of oneDNN's convolution, whose plain-layout (ncw/nwc mixed)
- * form falls back to the slow reference kernel in oneDNN 2.6. Stride 2 needs an even F. */
-static qa_status conv_k3(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *w, const qa_tensor *b,
-                         int stride)
-{
-    qa_status s;
-    int64_t B = x->shape[0], F = x->shape[1], Cin = x->shape[2], Cout = w->shape[0];
-    if (w->shape[1] != Cin || w->shape[2] != 3 || (stride == 2 && F % 2))
-        return qa_error(QA_ERR_SHAPE, "conv stem: weight (%lld, %lld, %lld) for %lld input channels, %lld frames",
-                        (long long)w->shape[0], (long long)w->shape[1], (long long)w->shape[2], (long long)Cin,
-                        (long long)F);
-    qa_tensor z, xp, cols, wt, wc, w2;
-    if ((s = qa_tensor_alloc(&z, &ctx->step, x->dtype, 3, (int64_t[]){B, 1, Cin}, false))) return s;
-    memset(z.data, 0, qa_tensor_span_bytes(&z));
-    if ((s = qa_concat(ctx, &xp, 3, (qa_tensor[]){z, *x, z}, 1))) return s; /* (B, F + 2, Cin) zero-padded */
-    if (stride == 1) {
-        qa_tensor t[3];
-        for (int k = 0; k < 3; k++)
-            if ((s = qa_slice(ctx, &t[k], &xp, 1, k, F))) return s; /* frames t - 1 + k */
-        if ((s = qa_concat(ctx, &cols, 3, t, 2))) return s;         /* (B, F, 3 Cin) */
-    } else {
-        /* pairs of padded frames: row j = [xp_2j, xp_2j+1]; output t takes row t and xp_2t+2 */
-        qa_tensor pairs, a, nx, nx1;
-        int64_t Fo = F / 2;
-        if ((s = qa_reshape(ctx, &pairs, &xp, 3, (int64_t[]){B, Fo + 1, 2 * Cin}))) return s;
-        if ((s = qa_slice(ctx, &a, &pairs, 1, 0, Fo)) || (s = qa_slice(ctx, &nx, &pairs, 1, 1, Fo)) ||
-            (s = qa_slice(ctx, &nx1, &nx, 2, 0, Cin)))
-            return s;
-        if ((s = qa_concat(ctx, &cols, 2, (qa_tensor[]){a, nx1}, 2))) return s; /* (B, Fo, 3 Cin) */
-    }
-    /* w (Cout, Cin, 3) -> (Cout, 3, Cin) contiguous -> (Cout, 3 Cin), tap-major like cols */
-    if ((s = qa_transpose(ctx, &wt, w, 1, 2)) || (s = qa_copy(ctx, &wc, &wt, w->dtype)) ||
-        (s = qa_reshape(ctx, &w2, &wc, 2, (int64_t[]){Cout, 3 * Cin})))
-        return s;
-    return qa_model_linear(ctx, y, &cols, &w2, b);
 }
 
 /* One pre-LN residual block: x += Attn(LN(x)); x += MLP(LN(x)). x (B, T, E). */
@@ -121,13 +81,16 @@ qa_status qa_audio_encoder_forward(qa_ctx *ctx, const qa_weights *w, const qa_au
     if ((s = qa_tensor_init(&mel, QA_F32, 3, (int64_t[]){B, M, a->mel_frames}, (void *)a->mel))) return s;
     if ((s = qa_slice(ctx, &melv, &mel, 2, 0, 2 * T))) return s;
 
-    /* conv stem as products over time-major "im2col" rows (see conv_k3) */
-    qa_tensor melt, c1, g1, c2, g2, pos, x;
-    if ((s = qa_transpose(ctx, &melt, &melv, 1, 2))) return s; /* (B, 2T, M) view */
-    if ((s = conv_k3(ctx, &c1, &melt, e->conv1_w, e->conv1_b, 1))) return s; /* (B, 2T, E) */
-    if ((s = qa_gelu(ctx, &g1, &c1))) return s;
-    if ((s = conv_k3(ctx, &c2, &g1, e->conv2_w, e->conv2_b, 2))) return s;    /* (B, T, E) */
-    if ((s = qa_gelu(ctx, &g2, &c2))) return s;
+    /* conv stem; qa_conv1d returns (B, C, T) views of time-major memory, so the transposes into the
+     * (B, T, E) layout of the blocks are free */
+    qa_tensor c1, c1t, g1, g1v, c2, c2t, g2, pos, x;
+    if ((s = qa_conv1d(ctx, &c1, &melv, e->conv1_w, e->conv1_b, 1, 1))) return s;
+    if ((s = qa_transpose(ctx, &c1t, &c1, 1, 2))) return s; /* (B, 2T, E) */
+    if ((s = qa_gelu(ctx, &g1, &c1t))) return s;
+    if ((s = qa_transpose(ctx, &g1v, &g1, 1, 2))) return s; /* (B, E, 2T) view */
+    if ((s = qa_conv1d(ctx, &c2, &g1v, e->conv2_w, e->conv2_b, 2, 1))) return s;
+    if ((s = qa_transpose(ctx, &c2t, &c2, 1, 2))) return s; /* (B, T, E) */
+    if ((s = qa_gelu(ctx, &g2, &c2t))) return s;
     if ((s = qa_slice(ctx, &pos, e->pos, 0, 0, T))) return s; /* (T, E) */
     if ((s = qa_add(ctx, &x, &g2, &pos))) return s;
 

@@ -60,9 +60,12 @@ qa_status qa_qwen_lm_forward(qa_ctx *ctx, const qa_weights *w, qa_tensor *logits
     if (!w->lm.lm_head->data) return qa_error(QA_ERR_ARG, "qwen lm: its weights were not loaded (opts.skip)");
     if (x->ndim != 3 || x->shape[2] != c->hidden_size)
         return qa_error(QA_ERR_SHAPE, "qwen lm: input must be (B, T, %d)", c->hidden_size);
-    if (x->shape[1] > c->seq_length)
+    /* The reference scales RoPE (dynamic NTK) and queries (logn) beyond seq_length only in eval mode;
+     * training (a recording tape here) uses plain RoPE at any length. Eval beyond it is refused. */
+    if (x->shape[1] > c->seq_length && !qa_grad_enabled(ctx) && (c->use_dynamic_ntk || c->use_logn_attn))
         return qa_error(QA_ERR_UNSUPPORTED,
-                        "qwen lm: %lld tokens exceed seq_length %d (dynamic NTK / logn attention are not implemented)",
+                        "qwen lm: %lld tokens exceed seq_length %d in evaluation; the reference's dynamic NTK / logn "
+                        "attention there are not implemented: shorten the input",
                         (long long)x->shape[1], c->seq_length);
     qa_tensor h = *x, hold;
     if ((s = qa_model_layer_holder(ctx, &hold, x))) return s;

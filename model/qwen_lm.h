@@ -5,8 +5,9 @@
  *   RMSNorm eps = layer_norm_epsilon; c_attn (D -> 3P) with bias, q/k/v = rows [0,P), [P,2P), [2P,3P);
  *   rotate-half RoPE over the whole head (base rotary_emb_base, positions 0..T-1); causal attention
  *   scaled by Dh^-0.5 (+ key padding); c_proj without bias; final ln_f; untied lm_head (D -> V).
- * Dynamic NTK and logn attention are inactive below seq_length (2048) tokens; longer inputs are
- * rejected (see docs/model.md).
+ * Dynamic NTK and logn attention act only in the reference's eval mode beyond seq_length (2048)
+ * tokens: such inputs are rejected in no-grad (evaluation) mode; training uses plain RoPE at any
+ * length, as the reference's train mode does (docs/model.md).
  *
  *   qa_tensor x;       // (B, T, D) input embeddings (qa_qwen_lm_embed, then the audio splice)
  *   qa_tensor logits;  // (B, T, V)

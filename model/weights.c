@@ -36,6 +36,8 @@ int qa_weights_find(const qa_weights *w, const char *name)
 }
 
 static qa_status bind(const qa_weights *w, const qa_tensor **dst, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static qa_status bind(const qa_weights *w, const qa_tensor **dst, const char *fmt, ...)
 {
     char name[QA_PARAM_NAME_MAX];
     va_list ap;
@@ -122,22 +124,49 @@ qa_status qa_weights_load(qa_weights **out, const qa_checkpoint *ck, const qa_we
         s = qa_error(QA_ERR_NOMEM, "model weights: out of memory");
         goto fail;
     }
+    /* f32 tensors of "flat" parts (loaded, and not frozen in bf16) live at their table offsets in one
+     * range [values_base, values_base + n_values) of the flat layout (model/params.h); the few f32
+     * tensors of a bf16 part (norms, biases, conv stem, buffers) go in a compact extra buffer */
+    bool flat_part[QA_PART_COUNT];
+    int64_t vb = -1, ve = 0, gb = -1, ge = 0;
+    for (int q = 0; q < QA_PART_COUNT; q++) {
+        flat_part[q] = !part_trained(o.skip, (qa_part)q) && !(o.frozen_bf16 && !part_trained(o.train, (qa_part)q));
+        if (flat_part[q]) {
+            if (vb < 0) vb = w->table.part_begin[q];
+            ve = w->table.part_end[q];
+        }
+        if (part_trained(o.train, (qa_part)q)) {
+            if (gb < 0) gb = w->table.part_begin[q];
+            ge = w->table.part_end[q];
+        }
+    }
+    w->values_base = vb < 0 ? 0 : vb;
+    w->n_values = vb < 0 ? 0 : (size_t)(ve - vb);
+    w->grads_base = gb < 0 ? 0 : gb;
+    w->n_grads = gb < 0 ? 0 : (size_t)(ge - gb);
+    size_t n_extra = 0;
     for (int i = 0; i < n; i++) {
         const qa_param_info *p = &w->table.p[i];
-        if (part_trained(o.skip, p->part)) continue;
+        if (part_trained(o.skip, p->part) || flat_part[p->part]) continue;
         if (keep_bf16(&o, p)) w->n_values_bf16 += maps_direct(ck, i) ? 0 : (size_t)p->numel;
-        else w->n_values += (size_t)p->numel;
-        if (p->trainable && part_trained(o.train, p->part)) w->n_grads += (size_t)p->numel;
+        else n_extra += (size_t)p->numel;
     }
-    w->values = malloc(sizeof(float) * (w->n_values ? w->n_values : 1));
+    /* calloc: alignment gaps read as zero; untouched pages cost no memory */
+    w->values = calloc(w->n_values ? w->n_values : 1, sizeof(float));
+    w->values_extra = n_extra ? malloc(sizeof(float) * n_extra) : NULL;
     w->values_bf16 = w->n_values_bf16 ? malloc(sizeof(uint16_t) * w->n_values_bf16) : NULL;
     w->grads = w->n_grads ? calloc(w->n_grads, sizeof(float)) : NULL;
-    if (!w->values || (w->n_values_bf16 && !w->values_bf16) || (w->n_grads && !w->grads)) {
-        s = qa_error(QA_ERR_NOMEM, "model weights: cannot allocate %zu f32 + %zu bf16 values and %zu gradients",
-                     w->n_values, w->n_values_bf16, w->n_grads);
+    if (!w->values || (n_extra && !w->values_extra) || (w->n_values_bf16 && !w->values_bf16) ||
+        (w->n_grads && !w->grads)) {
+        s = qa_error(QA_ERR_NOMEM,
+                     "model weights: cannot allocate %zu f32 + %zu bf16 values and %zu gradients (%.1f GiB): keep "
+                     "frozen parts in bf16 (opts.frozen_bf16, qaudio forward --bf16) or freeze a part",
+                     w->n_values + n_extra, w->n_values_bf16, w->n_grads,
+                     (double)(4 * (w->n_values + n_extra + w->n_grads) + 2 * w->n_values_bf16) / 1073741824.0);
         goto fail;
     }
-    size_t off = 0, off16 = 0, goff = 0;
+    w->n_values_extra = n_extra;
+    size_t off16 = 0, offx = 0;
     for (int i = 0; i < n; i++) {
         const qa_param_info *p = &w->table.p[i];
         qa_tensor *t = &w->t[i];
@@ -146,7 +175,7 @@ qa_status qa_weights_load(qa_weights **out, const qa_checkpoint *ck, const qa_we
             t->name = p->name;
             continue;
         }
-        if (keep_bf16(&o, p)) {
+        if (!flat_part[p->part] && keep_bf16(&o, p)) {
             const qa_st_tensor *st = ck->tensors[i];
             if (maps_direct(ck, i)) {
                 if ((s = qa_tensor_init(t, QA_BF16, p->ndim, p->shape, (void *)st->data))) goto fail;
@@ -154,28 +183,25 @@ qa_status qa_weights_load(qa_weights **out, const qa_checkpoint *ck, const qa_we
                 continue;
             }
             uint16_t *dst = w->values_bf16 + off16;
-            {
-                /* convert through f32 in chunks to avoid a full f32 copy */
-                float buf[4096];
-                for (int64_t j = 0; j < p->numel; j += 4096) {
-                    int64_t k = p->numel - j < 4096 ? p->numel - j : 4096;
-                    if ((s = qa_st_to_f32(buf, st, j, k))) goto fail;
-                    for (int64_t q = 0; q < k; q++) dst[j + q] = qa_bf16_from_f32(buf[q]);
-                }
+            /* convert through f32 in chunks to avoid a full f32 copy */
+            float buf[4096];
+            for (int64_t j = 0; j < p->numel; j += 4096) {
+                int64_t k = p->numel - j < 4096 ? p->numel - j : 4096;
+                if ((s = qa_st_to_f32(buf, st, j, k))) goto fail;
+                for (int64_t q = 0; q < k; q++) dst[j + q] = qa_bf16_from_f32(buf[q]);
             }
             if ((s = qa_tensor_init(t, QA_BF16, p->ndim, p->shape, dst))) goto fail;
             off16 += (size_t)p->numel;
         } else {
-            float *dst = w->values + off;
+            float *dst = flat_part[p->part] ? w->values + (p->offset - w->values_base) : w->values_extra + offx;
+            if (!flat_part[p->part]) offx += (size_t)p->numel;
             if ((s = qa_checkpoint_read_f32(ck, i, dst))) goto fail;
             if ((s = qa_tensor_init(t, QA_F32, p->ndim, p->shape, dst))) goto fail;
-            off += (size_t)p->numel;
         }
         t->name = p->name;
         if (p->trainable && part_trained(o.train, p->part)) {
-            t->grad = w->grads + goff;
+            t->grad = w->grads + (p->offset - w->grads_base);
             t->requires_grad = true;
-            goff += (size_t)p->numel;
         }
     }
     if ((s = bind_all(w))) goto fail;
@@ -191,6 +217,7 @@ void qa_weights_free(qa_weights *w)
     if (!w) return;
     free(w->t);
     free(w->values);
+    free(w->values_extra);
     free(w->values_bf16);
     free(w->grads);
     free(w->enc.blocks);
@@ -206,12 +233,28 @@ void qa_weights_zero_grad(qa_weights *w)
 
 size_t qa_weights_value_bytes(const qa_weights *w)
 {
-    return sizeof(float) * w->n_values + sizeof(uint16_t) * w->n_values_bf16;
+    return sizeof(float) * (w->n_values + w->n_values_extra) + sizeof(uint16_t) * w->n_values_bf16;
 }
 
 size_t qa_weights_grad_bytes(const qa_weights *w)
 {
     return sizeof(float) * w->n_grads;
+}
+
+float *qa_weights_part_values(const qa_weights *w, qa_part part, int64_t *n)
+{
+    int64_t b = w->table.part_begin[part], e = w->table.part_end[part];
+    if (b < w->values_base || e > w->values_base + (int64_t)w->n_values || !w->n_values) return NULL;
+    *n = e - b;
+    return w->values + (b - w->values_base);
+}
+
+float *qa_weights_part_grads(const qa_weights *w, qa_part part, int64_t *n)
+{
+    int64_t b = w->table.part_begin[part], e = w->table.part_end[part];
+    if (!w->grads || b < w->grads_base || e > w->grads_base + (int64_t)w->n_grads) return NULL;
+    *n = e - b;
+    return w->grads + (b - w->grads_base);
 }
 
 qa_status qa_model_linear(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *w, const qa_tensor *b)

@@ -1,7 +1,8 @@
 /* model/weights: the model's parameters in memory, bound to the checkpoint's tensors by name.
- * Owns one flat f32 value buffer (every tensor of the parameter table, converted ONCE at load from
- * the mapped checkpoint, whatever its stored dtype: f32, bf16 or f16), and one flat f32 gradient
- * buffer that holds ONLY the trainable parts (a frozen part costs no gradient memory). Frozen
+ * Owns one flat f32 value buffer (every tensor of the parameter table at its flat offset
+ * (model/params.h), converted ONCE at load from the mapped checkpoint, whatever its stored dtype:
+ * f32, bf16 or f16), and one flat f32 gradient buffer that covers ONLY the trained parts' ranges (a
+ * frozen part costs no gradient memory). Frozen
  * 2-d matrices may instead be kept in bf16 (opts.frozen_bf16, for the 7B forward on a 24 GiB machine):
  * their linears then run in bf16 (see qa_model_linear) and gradients still flow through them; those
  * stored as BF16 are used in place in the checkpoint's read-only mapping (no second copy of a 7B
@@ -81,10 +82,16 @@ typedef struct {
     qa_model_config cfg;
     qa_param_table table;
     qa_tensor *t;          /* [table.n], t[i].name = table.p[i].name */
-    float *values;         /* flat f32 values of all f32 tensors */
-    uint16_t *values_bf16; /* flat bf16 values of the frozen matrices kept in bf16 (or NULL) */
-    float *grads;          /* flat gradients of the trainable tensors only (or NULL) */
-    size_t n_values, n_values_bf16, n_grads; /* elements */
+    /* Flat layout of model/params.h: tensor i of an f32 part is at values[table.p[i].offset -
+     * values_base], its gradient at grads[offset - grads_base]; every part is one contiguous range
+     * (qa_weights_part_values/_grads), so optimizer steps, clipping and all-reduce are single passes. */
+    float *values;         /* (n_values) the f32 parts' range of the flat layout */
+    int64_t values_base;   /* flat offset of values[0] */
+    float *values_extra;   /* (n_values_extra) f32 tensors of parts kept in bf16 (norms, biases, stem) */
+    uint16_t *values_bf16; /* bf16 matrices converted at load (those stored BF16 point into the mapping) */
+    float *grads;          /* (n_grads) the trained parts' range of the flat layout, or NULL */
+    int64_t grads_base;    /* flat offset of grads[0] */
+    size_t n_values, n_values_extra, n_values_bf16, n_grads; /* elements */
     int train;
     qa_enc_w enc;
     qa_lm_w lm;
@@ -96,6 +103,10 @@ void qa_weights_free(qa_weights *w);
 int qa_weights_find(const qa_weights *w, const char *name);
 /* Zeroes every gradient (one pass over the flat buffer). */
 void qa_weights_zero_grad(qa_weights *w);
+/* The contiguous values / gradients of one part (n elements, alignment gaps and the stored buffer
+ * included), or NULL when that part is not in the flat f32 buffer (skipped, bf16) / not trained. */
+float *qa_weights_part_values(const qa_weights *w, qa_part part, int64_t *n);
+float *qa_weights_part_grads(const qa_weights *w, qa_part part, int64_t *n);
 /* Bytes of values (f32 + bf16) and of gradients. */
 size_t qa_weights_value_bytes(const qa_weights *w);
 size_t qa_weights_grad_bytes(const qa_weights *w);

@@ -17,7 +17,9 @@
 #include "core/safetensors.h"
 #include "core/tape.h"
 #include "data/audio.h"
+#include "data/forward_sample.h"
 #include "data/mel.h"
+#include "data/tokenizer.h"
 #include "model/checkpoint.h"
 #include "model/qwen_audio.h"
 #include "model/weights.h"
@@ -286,11 +288,16 @@ static void run_grads(qa_t *t, int train, const char *file, const char *what)
     CHECK_OK(t, qa_weights_load(&w, f.ck, &(qa_weights_opts){.train = train}));
     if (w && ctx) {
         /* no gradient memory for frozen parts */
-        qa_param_counts pc = qa_params_count(&w->table);
+        const qa_param_table *tb = &w->table;
         size_t want = 0;
-        if (train & QA_TRAIN_ENCODER) want += (size_t)pc.trainable[QA_PART_ENCODER];
-        if (train & QA_TRAIN_LLM) want += (size_t)pc.trainable[QA_PART_LLM];
+        for (int q = 0; q < QA_PART_COUNT; q++)
+            if (train & (q == QA_PART_ENCODER ? QA_TRAIN_ENCODER : QA_TRAIN_LLM))
+                want += (size_t)(tb->part_end[q] - tb->part_begin[q]);
         CHECK(t, w->n_grads == want);
+        int64_t ne = 0, nl = 0;
+        CHECK(t, (qa_weights_part_grads(w, QA_PART_ENCODER, &ne) != NULL) == ((train & QA_TRAIN_ENCODER) != 0));
+        CHECK(t, (qa_weights_part_grads(w, QA_PART_LLM, &nl) != NULL) == ((train & QA_TRAIN_LLM) != 0));
+        CHECK(t, qa_weights_part_values(w, QA_PART_LLM, &nl) != NULL && nl == tb->part_end[1] - tb->part_begin[1]);
         qa_ctx_step_begin(ctx);
         qa_weights_zero_grad(w);
         qa_qwen_audio_batch b = fixture_batch(&f, true);
@@ -393,6 +400,33 @@ static void test_frozen_bf16(qa_t *t)
     fixture_free(&f);
 }
 
+/* The prompt form of SAMPLE.json gives exactly the reference's ids (tokenizer + audio span expansion),
+ * labels_from and the same mel as the fixture. */
+static void test_sample_prompt_form(qa_t *t)
+{
+    fixture f;
+    if (!fixture_load(t, &f)) { fixture_free(&f); return; }
+    char js[1024];
+    if (!qa_test_shared_path(js, sizeof js, GOLD "sample.json") || !f.ck->tokenizer_path) {
+        SKIP(t, "sample.json or the checkpoint's qwen.tiktoken not found");
+        fixture_free(&f);
+        return;
+    }
+    qa_tokenizer *tok = NULL;
+    qa_forward_sample fs = {0};
+    CHECK_OK(t, qa_tokenizer_load(f.ck->tokenizer_path, &tok));
+    if (tok) CHECK_OK(t, qa_forward_sample_load(&fs, js, tok));
+    CHECK(t, (int)fs.ids.n == f.T && fs.labels_from == f.labels_from && fs.n_audio == 1);
+    for (int i = 0; i < f.T && i < (int)fs.ids.n; i++) CHECK_MSG(t, fs.ids.ids[i] == f.ids[i], "id %d differs", i);
+    if (fs.n_audio == 1) {
+        CHECK(t, fs.t_cnn[0] == f.t_cnn && fs.n_tok[0] == f.n_audio);
+        CHECK(t, memcmp(fs.mel, f.mel, sizeof(float) * QA_MEL_BINS * QA_MEL_FRAMES) == 0);
+    }
+    qa_forward_sample_deinit(&fs);
+    qa_tokenizer_free(tok);
+    fixture_free(&f);
+}
+
 /* Bad batches: clear errors, nothing crashes. */
 static void test_bad_batches(qa_t *t)
 {
@@ -428,7 +462,9 @@ static void test_bad_batches(qa_t *t)
     qa_ctx *ctx = new_ctx(t);
     CHECK_OK(t, qa_weights_load(&w, f.ck, &(qa_weights_opts){.train = QA_TRAIN_ALL, .skip = QA_TRAIN_LLM}));
     if (w && ctx) {
-        CHECK(t, w->n_grads == (size_t)qa_params_count(&w->table).trainable[QA_PART_ENCODER]);
+        int64_t n = 0;
+        CHECK(t, w->n_grads == (size_t)(w->table.part_end[0] - w->table.part_begin[0]));
+        CHECK(t, qa_weights_part_values(w, QA_PART_LLM, &n) == NULL && qa_weights_part_grads(w, QA_PART_LLM, &n) == NULL);
         qa_ctx_step_begin(ctx);
         qa_tensor logits, loss;
         CHECK_STATUS(t, qa_qwen_audio_forward(ctx, w, &b, &logits, &loss, NULL), QA_ERR_ARG);
@@ -448,6 +484,7 @@ int main(int argc, char **argv)
                                          {"grads_stage2", test_grads_stage2},
                                          {"steady_state", test_steady_state},
                                          {"frozen_bf16", test_frozen_bf16},
+                                         {"sample_prompt_form", test_sample_prompt_form},
                                          {"bad_batches", test_bad_batches},
                                          {0}};
     return qa_test_main(argc, argv, cases);

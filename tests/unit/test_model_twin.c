@@ -235,12 +235,66 @@ static void test_batch_all(qa_t *t) { run_batch(t, QA_TRAIN_ALL, "all"); }
 static void test_batch_stage1(qa_t *t) { run_batch(t, QA_TRAIN_ENCODER, "stage1"); }
 static void test_batch_stage2(qa_t *t) { run_batch(t, QA_TRAIN_LLM, "stage2"); }
 
+/* Beyond seq_length: refused in evaluation (the reference's dynamic NTK / logn act there), plain RoPE
+ * when a tape records (the reference's train mode). A text-only batch, seq_length lowered to 16. */
+static void test_long_sequence(qa_t *t)
+{
+    twin f;
+    qa_weights *w = NULL;
+    qa_ctx *ctx = new_ctx(t);
+    if (twin_load(t, &f) && ctx) CHECK_OK(t, qa_weights_load(&w, f.ck, &(qa_weights_opts){.train = QA_TRAIN_LLM}));
+    if (w) {
+        w->cfg.seq_length = 16;
+        int32_t ids[20], labels[20];
+        for (int i = 0; i < 20; i++) ids[i] = labels[i] = (7 * i + 3) % 450;
+        qa_qwen_audio_batch b = {.B = 1, .T = 20, .ids = ids, .labels = labels};
+        qa_tensor logits, loss;
+        qa_ctx_step_begin(ctx);
+        qa_nograd_begin(ctx);
+        CHECK_STATUS(t, qa_qwen_audio_forward(ctx, w, &b, &logits, &loss, NULL), QA_ERR_UNSUPPORTED);
+        CHECK(t, strstr(qa_error_message(), "seq_length 16") != NULL);
+        qa_nograd_end(ctx);
+        qa_ctx_step_begin(ctx);
+        CHECK_OK(t, qa_qwen_audio_forward(ctx, w, &b, &logits, &loss, NULL));
+        CHECK(t, isfinite(*(float *)loss.data));
+    }
+    qa_weights_free(w);
+    qa_ctx_free(ctx);
+    twin_free(&f);
+}
+
+/* The weights use the flat layout of model/params.h: identical to qa_checkpoint_read_flat_f32. */
+static void test_flat_layout(qa_t *t)
+{
+    qa_checkpoint *ck = NULL;
+    qa_weights *w = NULL;
+    CHECK_OK(t, qa_checkpoint_open(&ck, DIR "checkpoint"));
+    if (ck) CHECK_OK(t, qa_weights_load(&w, ck, &(qa_weights_opts){.train = QA_TRAIN_LLM}));
+    float *flat = ck ? calloc((size_t)ck->table.flat_numel, sizeof(float)) : NULL;
+    if (w && flat) {
+        CHECK_OK(t, qa_checkpoint_read_flat_f32(ck, -1, flat));
+        CHECK(t, w->values_base == 0 && w->n_values == (size_t)ck->table.flat_numel);
+        CHECK(t, memcmp(w->values, flat, sizeof(float) * (size_t)ck->table.flat_numel) == 0);
+        int64_t n = 0;
+        float *g = qa_weights_part_grads(w, QA_PART_LLM, &n);
+        CHECK(t, g == w->grads && n == ck->table.part_end[QA_PART_LLM] - ck->table.part_begin[QA_PART_LLM]);
+        int k = qa_weights_find(w, "lm_head.weight");
+        CHECK(t, k >= 0 && (float *)w->t[k].grad == g + (w->table.p[k].offset - ck->table.part_begin[QA_PART_LLM]));
+        CHECK(t, qa_weights_part_grads(w, QA_PART_ENCODER, &n) == NULL);
+    }
+    free(flat);
+    qa_weights_free(w);
+    qa_checkpoint_close(ck);
+}
+
 int main(int argc, char **argv)
 {
     static const qa_test_case cases[] = {{"two_audios_one_row", test_two_audios_one_row},
                                          {"padded_batch_all", test_batch_all},
                                          {"padded_batch_stage1", test_batch_stage1},
                                          {"padded_batch_stage2", test_batch_stage2},
+                                         {"long_sequence", test_long_sequence},
+                                         {"flat_layout", test_flat_layout},
                                          {0}};
     return qa_test_main(argc, argv, cases);
 }
