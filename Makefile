@@ -53,12 +53,16 @@ all: $(BUILD)/qaudio
 # keep objects made by pattern rules (test and bench objects) so rebuilds are incremental
 .SECONDARY:
 
+# `make V=1` prints the full compiler command lines.
+Q_CC  = $(if $(filter 1,$(V)),,@echo "  CC      $<";)
+Q_CXX = $(if $(filter 1,$(V)),,@echo "  CXX     $<";)
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q_CC)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 $(BUILD)/obj/%.o: %.cc
 	@mkdir -p $(dir $@)
-	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+	$(Q_CXX)$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
 $(BUILD)/gen/cli_commands.h: $(CMD_C) tools/gen_cli_table.sh
 	@mkdir -p $(dir $@)

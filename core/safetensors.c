@@ -2,6 +2,7 @@
  * converted, atomic). The header JSON is parsed with cJSON; the written header is generated
  * here with a fixed, compact key order (so that saving twice gives identical bytes). */
 #include "core/safetensors.h"
+#include "core/tensor.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -48,23 +49,6 @@ int64_t qa_st_numel(int ndim, const int64_t *shape)
 }
 
 /* ---- element conversions ---- */
-
-float qa_bf16_to_f32(uint16_t h)
-{
-    uint32_t u = (uint32_t)h << 16;
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-
-uint16_t qa_f32_to_bf16(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40); /* quiet NaN */
-    u += 0x7fffu + ((u >> 16) & 1u);                                          /* nearest even */
-    return (uint16_t)(u >> 16);
-}
 
 float qa_f16_to_f32(uint16_t h)
 {
@@ -124,7 +108,7 @@ qa_status qa_st_to_f32(float *dst, const qa_st_tensor *t, int64_t start, int64_t
         for (int64_t i = 0; i < count; i++) {
             uint16_t h;
             memcpy(&h, p + (start + i) * 2, 2);
-            dst[i] = t->dtype == QA_ST_BF16 ? qa_bf16_to_f32(h) : qa_f16_to_f32(h);
+            dst[i] = t->dtype == QA_ST_BF16 ? qa_f32_from_bf16(h) : qa_f16_to_f32(h);
         }
         return QA_OK;
     case QA_ST_F64:
@@ -505,7 +489,7 @@ static qa_status write_converted(FILE *f, const qa_st_entry *e, const void *src,
         for (int64_t k = 0; k < c; k++) {
             if (e->dtype == QA_ST_F32) memcpy(o + k * 4, &buf[k], 4);
             else {
-                uint16_t h = e->dtype == QA_ST_BF16 ? qa_f32_to_bf16(buf[k]) : qa_f32_to_f16(buf[k]);
+                uint16_t h = e->dtype == QA_ST_BF16 ? qa_bf16_from_f32(buf[k]) : qa_f32_to_f16(buf[k]);
                 memcpy(o + k * 2, &h, 2);
             }
         }

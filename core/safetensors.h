@@ -92,9 +92,8 @@ const char *qa_safetensors_meta(const qa_safetensors *st, const char *key);
 /* Converts elements [start, start+count) of a float tensor (F32, F16, BF16, F64) to f32. */
 qa_status qa_st_to_f32(float *dst, const qa_st_tensor *t, int64_t start, int64_t count);
 
-/* Element conversions (round to nearest even; NaN stays NaN). */
-float qa_bf16_to_f32(uint16_t h);
-uint16_t qa_f32_to_bf16(float f);
+/* f16 element conversions (round to nearest even; NaN stays NaN). bf16 conversions are
+ * qa_f32_from_bf16 / qa_bf16_from_f32 in core/tensor.h, shared with the engine. */
 float qa_f16_to_f32(uint16_t h);
 uint16_t qa_f32_to_f16(float f);
 

@@ -11,6 +11,7 @@
 
 #include "core/fileio.h"
 #include "core/safetensors.h"
+#include "core/tensor.h"
 #include "model/checkpoint.h"
 #include "model/config.h"
 #include "model/init.h"
@@ -203,7 +204,7 @@ static void test_roundtrip_and_shards(qa_t *t)
         CHECK_OK(t, qa_checkpoint_read_f32(c1, i, x));
         CHECK_OK(t, qa_checkpoint_read_f32(c2, i, y));
         int ok = 1;
-        for (int64_t k = 0; k < n; k++) ok &= y[k] == qa_bf16_to_f32(qa_f32_to_bf16(x[k]));
+        for (int64_t k = 0; k < n; k++) ok &= y[k] == qa_f32_from_bf16(qa_bf16_from_f32(x[k]));
         CHECK(t, ok);
         free(x);
         free(y);
@@ -397,11 +398,11 @@ static void test_assemble(qa_t *t)
         int ok = 1;
         for (int64_t k = 0; k < from_src; k++) {
             float want = p->part == QA_PART_ENCODER ? qa_f16_to_f32(qa_f32_to_f16(values[i][k]))
-                                                    : qa_bf16_to_f32(qa_f32_to_bf16(values[i][k]));
+                                                    : qa_f32_from_bf16(qa_bf16_from_f32(values[i][k]));
             ok &= v[k] == want;
         }
         for (int64_t k = from_src; k < p->numel; k++) /* fresh init, same seed, stored in the part's dtype */
-            ok &= v[k] == (p->part == QA_PART_LLM ? qa_bf16_to_f32(qa_f32_to_bf16(r[k])) : r[k]);
+            ok &= v[k] == (p->part == QA_PART_LLM ? qa_f32_from_bf16(qa_bf16_from_f32(r[k])) : r[k]);
         CHECK_MSG(t, ok, "tensor %s not assembled as expected", p->name);
         /* dtypes: encoder forced to F32, LLM kept from the source (BF16), new rows too */
         CHECK(t, ck->tensors[i]->dtype == (p->part == QA_PART_ENCODER ? QA_ST_F32 : QA_ST_BF16));

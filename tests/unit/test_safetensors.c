@@ -7,27 +7,28 @@
 
 #include "core/fileio.h"
 #include "core/safetensors.h"
+#include "core/tensor.h"
 #include "tests/support/test.h"
 
 static void test_bf16_f16_conversions(qa_t *t)
 {
     int bad_bf = 0, bad_h = 0;
     for (uint32_t h = 0; h < 65536; h++) {
-        float f = qa_bf16_to_f32((uint16_t)h);
-        if (f == f && qa_f32_to_bf16(f) != h) bad_bf++;
+        float f = qa_f32_from_bf16((uint16_t)h);
+        if (f == f && qa_bf16_from_f32(f) != h) bad_bf++;
         float g = qa_f16_to_f32((uint16_t)h);
         if (g == g && qa_f32_to_f16(g) != h) bad_h++;
     }
     CHECK_MSG(t, bad_bf == 0, "%d bf16 values do not round trip", bad_bf);
     CHECK_MSG(t, bad_h == 0, "%d f16 values do not round trip", bad_h);
-    CHECK(t, qa_f32_to_bf16(1.0f) == 0x3f80);
+    CHECK(t, qa_bf16_from_f32(1.0f) == 0x3f80);
     CHECK(t, qa_f16_to_f32(0x3c00) == 1.0f && qa_f16_to_f32(0x0001) == 5.9604644775390625e-8f);
     /* ties to even: 1 + 2^-8 lies halfway between bf16 1.0 and 1.0078125 -> 1.0 */
-    CHECK(t, qa_f32_to_bf16(1.00390625f) == 0x3f80);
-    CHECK(t, qa_f32_to_bf16(1.01171875f) == 0x3f82); /* halfway between 0x3f81 and 0x3f82 -> even */
+    CHECK(t, qa_bf16_from_f32(1.00390625f) == 0x3f80);
+    CHECK(t, qa_bf16_from_f32(1.01171875f) == 0x3f82); /* halfway between 0x3f81 and 0x3f82 -> even */
     CHECK(t, qa_f32_to_f16(65520.f) == 0x7c00 && qa_f32_to_f16(65504.f) == 0x7bff);
-    float nan = qa_bf16_to_f32(0x7fc1);
-    CHECK(t, nan != nan && (qa_f32_to_bf16(nan) & 0x7f80) == 0x7f80);
+    float nan = qa_f32_from_bf16(0x7fc1);
+    CHECK(t, nan != nan && (qa_bf16_from_f32(nan) & 0x7f80) == 0x7f80);
 }
 
 static const char *tmp_path(char *buf, size_t n, const char *name)
@@ -64,7 +65,7 @@ static void test_roundtrip_and_layout(qa_t *t)
     CHECK(t, !memcmp(got, a, sizeof a));
     const qa_st_tensor *zs = qa_safetensors_find(st, "z.small");
     CHECK_OK(t, qa_st_to_f32(got, zs, 1, 3));
-    for (int i = 0; i < 3; i++) CHECK(t, got[i] == qa_bf16_to_f32(qa_f32_to_bf16(c[i + 1])));
+    for (int i = 0; i < 3; i++) CHECK(t, got[i] == qa_f32_from_bf16(qa_bf16_from_f32(c[i + 1])));
     const qa_st_tensor *ids = qa_safetensors_find(st, "a.ids");
     int64_t iv;
     memcpy(&iv, (const char *)ids->data + 16, 8);
