@@ -47,7 +47,7 @@ TEST_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_C))
 BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_C))
 LIB_A   := $(BUILD)/libqaudio.a
 
-.PHONY: FORCE fuzz-run all test test-run run run-smoke deps deps-bench asan fuzz bench test-slow install clean
+.PHONY: FORCE test-slow-run fuzz-run all test test-run run run-smoke deps deps-bench asan fuzz bench test-slow install clean
 all: $(BUILD)/qaudio
 
 # keep objects made by pattern rules (test and bench objects) so rebuilds are incremental
@@ -130,6 +130,15 @@ fuzz-run: $(FUZZ_BIN)
 	  if $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=4096 build/fuzz/corpus/$$n $$seeds \
 	     > build/fuzz/$$n.log 2>&1; then tail -3 build/fuzz/$$n.log; \
 	  else tail -40 build/fuzz/$$n.log; echo "FAIL $$n: see build/fuzz/$$n.log"; exit 1; fi; done
+
+# Slow checks, not in `make test`: the real-size 7B forward (about 17 GB of disk, ~10 minutes)
+# and longer fuzzing.
+test-slow: deps
+	@$(MAKE) --no-print-directory test-slow-run
+test-slow-run: $(BUILD)/qaudio
+	bash tools/run_7b_forward.sh
+	@$(MAKE) --no-print-directory fuzz-run FUZZ_SECONDS=$(SLOW_FUZZ_SECONDS)
+SLOW_FUZZ_SECONDS ?= 300
 
 install: $(BUILD)/qaudio
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -30,5 +30,12 @@ fi
   printf '], "audios": ["clip10s.wav"], "labels_from": 252}\n'; } > "$W/sample.json"
 echo "forward (bf16 weights in place in the mapping, f32 activations) ..."
 /usr/bin/time -f "forward: %e s wall, max RSS %M KiB" "$Q" forward --model "$W/ckpt" --input "$W/sample.json" \
-  --bf16 --loss -o "$W/logits.npy"
+  --bf16 --loss -o "$W/logits.npy" | tee "$W/loss.json"
 ls -la "$W/logits.npy"
+# A randomly initialised model predicts close to uniformly: the loss must be finite and near
+# ln(155947) = 11.96; the logits file must hold (316, 155947) float32 values.
+awk -F'[:,}]' '/"loss"/ { l = $2 + 0; if (!(l > 10.5 && l < 13.5)) { print "7b forward: loss " l " is not near ln(V) = 11.96"; exit 1 }
+                        print "7b forward: loss " l " (near ln(V) = 11.96): ok" }' "$W/loss.json"
+want=$((128 + 316 * 155947 * 4)); got=$(stat -c %s "$W/logits.npy")
+[ "$got" -eq "$want" ] || { echo "7b forward: logits.npy has $got bytes, expected $want for (316, 155947) f32"; exit 1; }
+echo "7b forward: logits (316, 155947) f32: ok"

@@ -27,6 +27,10 @@ echo
 step "$Q" init --config configs/model/tiny.yaml -o "$OUT/tiny-ckpt" --seed 1 --tokenizer "$TOK"
 step "$Q" info "$OUT/tiny-ckpt"
 step "$Q" info --config configs/model/qwen-audio-7b.yaml
+# the whole model on the tiny reference checkpoint: log-mel, encoder, splice, Qwen LM, loss
+GM=$SHARED/golden/model/tiny
+step "$Q" forward --model "$GM/checkpoint" --input "$GM/sample.json" -o "$OUT/logits.npy" --loss
+echo "(the reference implementation's loss for this sample: $(grep -o '"loss": [0-9.]*' "$GM/loss.json"))"
 # training data: a two-record manifest (pre-training ASR and a chat turn) into an HDF5 shard
 cp "$FLAC" "$OUT/a.flac"
 cat > "$OUT/train.jsonl" <<'JSONL'
