@@ -342,6 +342,12 @@ qa_status qa_checkpoint_save(const char *dir, const qa_model_config *cfg, const 
                              const qa_checkpoint_save_opts *opts)
 {
     qa_checkpoint_save_opts o = opts ? *opts : qa_checkpoint_save_defaults();
+    /* check the tokenizer before writing gigabytes of weights, so a typo leaves no partial directory */
+    struct stat tst;
+    if (o.tokenizer && stat(o.tokenizer, &tst) != 0)
+        return qa_error(QA_ERR_IO, "tokenizer file %s: %s", o.tokenizer, strerror(errno));
+    if (o.tokenizer && !S_ISREG(tst.st_mode))
+        return qa_error(QA_ERR_IO, "tokenizer file %s is not a regular file", o.tokenizer);
     if (mkdir(dir, 0777) != 0 && errno != EEXIST)
         return qa_error(QA_ERR_IO, "cannot create directory %s: %s", dir, strerror(errno));
     for (int i = 0; i < QA_PART_COUNT; i++)

@@ -312,6 +312,16 @@ static void test_damaged(qa_t *t)
     CHECK_STATUS(t, qa_checkpoint_open(&ck, x), QA_ERR_IO);
     CHECK(t, strstr(qa_error_message(), "no model.safetensors") != NULL);
     CHECK_STATUS(t, qa_checkpoint_open(&ck, "/nonexistent/ckpt"), QA_ERR_IO);
+    /* a missing or non-file tokenizer fails before any weight is written (no partial directory) */
+    qa_checkpoint_save_opts ot = qa_checkpoint_save_defaults();
+    ot.tokenizer = "/nonexistent/qwen.tiktoken";
+    CHECK_STATUS(t, qa_model_init_random(tdir(x, sizeof x, "bad_tokenizer"), &cfg, 1, &ot), QA_ERR_IO);
+    CHECK_MSG(t, strstr(qa_error_message(), "/nonexistent/qwen.tiktoken"), "%s", qa_error_message());
+    snprintf(p, sizeof p, "%s/model.safetensors", x);
+    CHECK(t, access(p, F_OK) != 0);
+    ot.tokenizer = qa_test_tmpdir();
+    CHECK_STATUS(t, qa_model_init_random(x, &cfg, 1, &ot), QA_ERR_IO);
+    CHECK(t, access(p, F_OK) != 0);
     /* sharded: index names a tensor its shard lacks; total_size wrong */
     o.shard_size = 50000;
     CHECK_OK(t, qa_model_init_random(tdir(x, sizeof x, "shard_bad"), &cfg, 1, &o));
