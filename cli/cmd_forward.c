@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/fileio.h"
 #include "core/ctx.h"
 #include "core/npy.h"
 #include "core/ops/loss.h"
@@ -73,7 +74,9 @@ static int cmd_forward(int argc, char **argv)
     qa_weights *w = NULL;
     qa_forward_sample fs = {0};
     int32_t *labels = NULL;
-    qa_status s = qa_checkpoint_open(&ck, model);
+    /* fail before minutes of forward on a 7B model, not after */
+    qa_status s = out ? qa_check_writable(out) : QA_OK;
+    if (!s) s = qa_checkpoint_open(&ck, model);
     if (!s && (tokpath || ck->tokenizer_path)) s = qa_tokenizer_load(tokpath ? tokpath : ck->tokenizer_path, &tok);
     if (!s) s = qa_forward_sample_load(&fs, input, tok);
     if (!s) s = qa_weights_load(&w, ck, &(qa_weights_opts){.train = QA_TRAIN_NONE, .frozen_bf16 = bf16 != 0});

@@ -70,6 +70,25 @@ qa_status qa_atomic_file_commit(qa_atomic_file *af)
     return QA_OK;
 }
 
+qa_status qa_check_writable(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    if (!slash) {
+        snprintf(dir, sizeof dir, ".");
+    } else {
+        size_t n = (size_t)(slash - path);
+        if (n == 0) n = 1; /* "/file" -> "/" */
+        if (n >= sizeof dir) return qa_error(QA_ERR_IO, "output path too long: %s", path);
+        memcpy(dir, path, n);
+        dir[n] = '\0';
+    }
+    if (access(dir, W_OK) != 0)
+        return qa_error(QA_ERR_IO, "cannot write %s: directory %s: %s (create it or choose another path)", path, dir,
+                        strerror(errno));
+    return QA_OK;
+}
+
 qa_status qa_file_read_all(const char *path, char **data, size_t *len)
 {
     *data = NULL;

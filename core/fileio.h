@@ -26,6 +26,10 @@ qa_status qa_atomic_file_open(qa_atomic_file *af, const char *path);
 qa_status qa_atomic_file_commit(qa_atomic_file *af);
 void qa_atomic_file_abort(qa_atomic_file *af);
 
+/* QA_OK when a file can be created at `path` (its directory exists and is writable), else
+ * QA_ERR_IO naming the directory: lets long jobs fail before the work, not after it. */
+qa_status qa_check_writable(const char *path);
+
 /* Reads a whole file into a malloc'd buffer with a terminating NUL (not counted in *len). */
 qa_status qa_file_read_all(const char *path, char **data, size_t *len);
 

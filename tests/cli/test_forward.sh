@@ -56,5 +56,7 @@ printf '[1, 2]' > "$TMP/notobj.json"
 expect_exit not_an_object 1 "$QAUDIO" forward --model "$G/checkpoint" --input "$TMP/notobj.json" --loss
 expect_exit no_model 2 "$QAUDIO" forward --input "$TMP/ids.json" --loss
 expect_exit unknown_flag 2 "$QAUDIO" forward --model "$G/checkpoint" --input "$TMP/ids.json" --frobnicate
+expect_exit unwritable_output 1 "$QAUDIO" forward --model "$G/checkpoint" --input "$TMP/ids.json" -o /nonexistent-dir/l.npy
+expect_grep unwritable_output_msg 'directory /nonexistent-dir' "$TMP/err"
 expect_exit bad_model_dir 1 "$QAUDIO" forward --model "$TMP/nowhere" --input "$TMP/ids.json" --loss
 finish

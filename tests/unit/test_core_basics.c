@@ -75,6 +75,16 @@ static void test_atomic_write_bad_dir(qa_t *t)
     CHECK(t, strstr(qa_error_message(), "/nonexistent-dir") != NULL);
 }
 
+static void test_check_writable(qa_t *t)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/out.npy", qa_test_tmpdir());
+    CHECK_OK(t, qa_check_writable(path));
+    CHECK_OK(t, qa_check_writable("relative-file.npy"));
+    CHECK_STATUS(t, qa_check_writable("/nonexistent-dir/out.npy"), QA_ERR_IO);
+    CHECK(t, strstr(qa_error_message(), "/nonexistent-dir") != NULL);
+}
+
 int main(int argc, char **argv)
 {
     static const qa_test_case cases[] = {
@@ -82,6 +92,7 @@ int main(int argc, char **argv)
         {"npy_roundtrip", test_npy_roundtrip},
         {"npy_bad_input", test_npy_bad_input},
         {"atomic_write_bad_dir", test_atomic_write_bad_dir},
+        {"check_writable", test_check_writable},
         {0}};
     return qa_test_main(argc, argv, cases);
 }
