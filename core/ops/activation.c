@@ -17,10 +17,8 @@ static qa_status act_forward_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x,
     if ((s = qa_op_contiguous(ctx, &xc, x))) return s;
     if ((s = qa_op_eltwise_fwd(ctx, y, &xc, alg, alpha, 0.f))) return s;
     qa_tape_entry *e;
-    if ((s = qa_tape_record(ctx, &e, op, y))) return s;
+    if ((s = qa_tape_record_unary(ctx, &e, op, y, x))) return s;
     if (e) {
-        e->nin = 1;
-        e->in[0] = *x;
         e->aux[0] = xc;
         e->iarg[0] = alg;
         e->farg[0] = alpha;

@@ -212,12 +212,8 @@ static qa_status scale_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, float
     /* a reorder with an output scale handles any input strides in one pass */
     if ((s = qa_op_reorder(ctx, y, x, alpha, 0))) return s;
     qa_tape_entry *e;
-    if ((s = qa_tape_record(ctx, &e, QA_OP_scale, y))) return s;
-    if (e) {
-        e->nin = 1;
-        e->in[0] = *x;
-        e->farg[0] = alpha;
-    }
+    if ((s = qa_tape_record_unary(ctx, &e, QA_OP_scale, y, x))) return s;
+    if (e) e->farg[0] = alpha;
     return QA_OK;
 }
 

@@ -62,13 +62,7 @@ static qa_status avg_pool_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x)
     if ((s = qa_op_output(ctx, y, x->dtype, 3, (int64_t[]){x->shape[0], x->shape[1] / 2, x->shape[2]}, grad))) return s;
     qa_prim *p;
     if ((s = pool_prim(ctx, &p, POOL_FWD, x, y)) || (s = qa_prim_run(ctx, p, (void *[]){x->data, y->data}))) return s;
-    qa_tape_entry *e;
-    if ((s = qa_tape_record(ctx, &e, QA_OP_avg_pool, y))) return s;
-    if (e) {
-        e->nin = 1;
-        e->in[0] = *x;
-    }
-    return QA_OK;
+    return qa_tape_record_unary(ctx, NULL, QA_OP_avg_pool, y, x);
 }
 
 /* The output is built aside and stored last, so it may be the same tensor as an input

@@ -79,10 +79,8 @@ static qa_status rope_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, double
     qa_arena_rewind(&ctx->step, mark);
     if (s) return s;
     qa_tape_entry *e;
-    if ((s = qa_tape_record(ctx, &e, QA_OP_rope, y))) return s;
+    if ((s = qa_tape_record_unary(ctx, &e, QA_OP_rope, y, x))) return s;
     if (e) {
-        e->nin = 1;
-        e->in[0] = *x;
         e->farg[0] = base;
         e->iarg[0] = pos0;
     }

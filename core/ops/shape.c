@@ -30,13 +30,7 @@ static qa_status copy_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, qa_dty
     if (!qa_dtype_is_float(dtype)) return qa_error(QA_ERR_DTYPE, "copy: target dtype %s is not f32 or bf16", qa_dtype_name(dtype));
     if ((s = qa_op_output(ctx, y, dtype, x->ndim, x->shape, qa_needs_grad(ctx, x, NULL, NULL)))) return s;
     if ((s = qa_op_copy_into(ctx, y, x))) return s;
-    qa_tape_entry *e;
-    if ((s = qa_tape_record(ctx, &e, QA_OP_copy, y))) return s;
-    if (e) {
-        e->nin = 1;
-        e->in[0] = *x;
-    }
-    return QA_OK;
+    return qa_tape_record_unary(ctx, NULL, QA_OP_copy, y, x);
 }
 
 qa_status qa_copy(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, qa_dtype dtype)
