@@ -33,6 +33,10 @@ static inline qa_status qa_op_copy_into(qa_ctx *ctx, const qa_tensor *dst, const
  * or 1 (broadcast); dst has src0's shape. One cached oneDNN binary (sum post-op to accumulate). */
 qa_status qa_op_binary(qa_ctx *ctx, const qa_tensor *dst, const qa_tensor *src0, const qa_tensor *src1,
                        dnnl_alg_kind_t alg, int accumulate);
+/* The same with post-ops on the result before the (accumulate) sum: dst (+)= scale * post(src0 <alg> src1),
+ * post an eltwise (dnnl_eltwise_exp, ...; dnnl_alg_kind_undef for none) and scale 1 or -1 (a negation). */
+qa_status qa_op_binary_post(qa_ctx *ctx, const qa_tensor *dst, const qa_tensor *src0, const qa_tensor *src1,
+                            dnnl_alg_kind_t alg, dnnl_alg_kind_t post, float scale, int accumulate);
 /* dst = sum of src over the dims where dst has size 1 (same rank). oneDNN reduction. */
 qa_status qa_op_reduce_sum(qa_ctx *ctx, const qa_tensor *dst, const qa_tensor *src);
 /* dst = eltwise(src) (forward_training). src and dst must be contiguous with the same shape. */

@@ -107,39 +107,9 @@ qa_status qa_cross_entropy(qa_ctx *ctx, qa_tensor *loss, const qa_tensor *logits
 static qa_status exp_add(qa_ctx *ctx, const qa_tensor *dst, const qa_tensor *src0, const qa_tensor *src1, float sign,
                          int accumulate)
 {
-    qa_prim_key k;
-    qa_key_init(&k, QA_OP_cross_entropy, 1);
-    qa_key_add_tensor(&k, dst);
-    qa_key_add_tensor(&k, src0);
-    qa_key_add_tensor(&k, src1);
-    qa_key_add(&k, sign < 0);
-    qa_key_add(&k, accumulate);
-    qa_prim *p = qa_prim_find(ctx, &k);
-    if (!p) {
-        dnnl_memory_desc_t a, b, c;
-        qa_status s = qa_md_from_tensor(&a, src0);
-        if (!s) s = qa_md_from_tensor(&b, src1);
-        if (!s) s = qa_md_from_tensor(&c, dst);
-        dnnl_binary_desc_t d;
-        if (!s) s = qa_dnnl_check(dnnl_binary_desc_init(&d, dnnl_binary_add, &a, &b, &c), "binary desc");
-        dnnl_primitive_attr_t attr = NULL;
-        if (!s) s = qa_attr_new(&attr, 0.f);
-        dnnl_post_ops_t po = NULL;
-        if (!s) s = qa_dnnl_check(dnnl_post_ops_create(&po), "post-ops");
-        if (!s) s = qa_dnnl_check(dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_exp, 0.f, 0.f), "exp post-op");
-        if (!s && sign < 0) s = qa_dnnl_check(dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_linear, -1.f, 0.f), "negate");
-        if (!s && accumulate) s = qa_dnnl_check(dnnl_post_ops_append_sum(po, 1.f), "sum post-op");
-        if (!s) s = qa_dnnl_check(dnnl_primitive_attr_set_post_ops(attr, po), "set post-ops");
-        if (po) dnnl_post_ops_destroy(po);
-        static const int args[] = {DNNL_ARG_SRC_0, DNNL_ARG_SRC_1, DNNL_ARG_DST};
-        if (!s) {
-            s = qa_prim_create(ctx, &p, &k, &d, attr, args, 3);
-            attr = NULL;
-        }
-        if (attr) dnnl_primitive_attr_destroy(attr);
-        if (s) return qa_error_wrap(s, "cross_entropy backward");
-    }
-    return qa_prim_run(ctx, p, (void *[]){src0->data, src1->data, dst->data});
+    qa_status s = qa_op_binary_post(ctx, dst, src0, src1, dnnl_binary_add, dnnl_eltwise_exp, sign < 0 ? -1.f : 1.f,
+                                    accumulate);
+    return s ? qa_error_wrap(s, "cross_entropy backward") : QA_OK;
 }
 
 qa_status qa_cross_entropy_backward(qa_ctx *ctx, const qa_tape_entry *e)
