@@ -157,23 +157,8 @@ qa_status qa_layer_norm_backward(qa_ctx *ctx, const qa_tape_entry *e)
  * Tape entry: in = {x, w}; aux[0] = x as (N, D) rows (dense copy if x was a strided view);
  * saved[0] = rs = 1/sqrt(mean(x^2) + eps) per row (f32, N); farg[0] = eps. */
 
-/* Sum of squares with 16 independent f32 partial sums, so the compiler can vectorise without
- * reassociating (no -ffast-math). */
-static float sumsq16(const float *x, int64_t n)
-{
-    float acc[16] = {0};
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int l = 0; l < 16; l++)
-            acc[l] += x[i + l] * x[i + l];
-    float s = 0;
-    for (; i < n; i++)
-        s += x[i] * x[i];
-    for (int l = 0; l < 16; l++)
-        s += acc[l];
-    return s;
-}
-
+/* Dot product with 16 independent f32 partial sums, so the compiler can vectorise without
+ * reassociating (no -ffast-math); dot16(x, x, n) is the sum of squares. */
 static float dot16(const float *a, const float *b, int64_t n)
 {
     float acc[16] = {0};
@@ -211,7 +196,7 @@ static qa_status rms_norm_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, co
     size_t es = qa_dtype_size(x->dtype);
     for (int64_t n = 0; n < N; n++) {
         qa_nn_load_row(row, (const char *)x2.data + (size_t)(n * x2.stride[0]) * es, x->dtype, D);
-        float r = 1.0f / sqrtf(sumsq16(row, D) / (float)D + eps);
+        float r = 1.0f / sqrtf(dot16(row, row, D) / (float)D + eps);
         if (rs) rs[n] = r;
         for (int64_t i = 0; i < D; i++)
             row[i] = row[i] * r * wf[i];
