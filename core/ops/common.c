@@ -12,6 +12,18 @@ qa_status qa_op_output(qa_ctx *ctx, qa_tensor *y, qa_dtype dt, int ndim, const i
     return QA_OK;
 }
 
+qa_status qa_op_dst_begin(qa_tensor *out, qa_tensor *y, const char *op)
+{
+    memset(out, 0, sizeof *out);
+    return y ? QA_OK : qa_error(QA_ERR_ARG, "%s: no output tensor given", op);
+}
+
+qa_status qa_op_dst_store(qa_tensor *y, const qa_tensor *out, qa_status s)
+{
+    if (!s) *y = *out;
+    return s;
+}
+
 qa_tensor qa_grad_view(const qa_tensor *t)
 {
     qa_tensor g = *t;

@@ -93,13 +93,10 @@ static qa_status cross_entropy_impl(qa_ctx *ctx, qa_tensor *loss, const qa_tenso
 qa_status qa_cross_entropy(qa_ctx *ctx, qa_tensor *loss, const qa_tensor *logits, const qa_tensor *labels,
                            int64_t ignore_index)
 {
-    /* the output is built aside and stored last, so loss may alias an input (h = gelu(h)) */
-    if (!loss) return qa_error(QA_ERR_ARG, "cross_entropy: no output tensor given");
-    qa_tensor out;
-    memset(&out, 0, sizeof out);
-    qa_status s = cross_entropy_impl(ctx, &out, logits, labels, ignore_index);
-    if (!s) *loss = out;
-    return s;
+    qa_tensor out; /* built aside, stored last: loss may alias an input */
+    qa_status s = qa_op_dst_begin(&out, loss, "cross_entropy");
+    if (!s) s = cross_entropy_impl(ctx, &out, logits, labels, ignore_index);
+    return qa_op_dst_store(loss, &out, s);
 }
 
 /* dst (+)= sign * exp(src0 + src1): binary add with exp, optional negation and (accumulate) sum

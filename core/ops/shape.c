@@ -35,13 +35,10 @@ static qa_status copy_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, qa_dty
 
 qa_status qa_copy(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, qa_dtype dtype)
 {
-    /* the output is built aside and stored last, so y may alias an input (h = gelu(h)) */
-    if (!y) return qa_error(QA_ERR_ARG, "copy: no output tensor given");
-    qa_tensor out;
-    memset(&out, 0, sizeof out);
-    qa_status s = copy_impl(ctx, &out, x, dtype);
-    if (!s) *y = out;
-    return s;
+    qa_tensor out; /* built aside, stored last: y may alias an input */
+    qa_status s = qa_op_dst_begin(&out, y, "copy");
+    if (!s) s = copy_impl(ctx, &out, x, dtype);
+    return qa_op_dst_store(y, &out, s);
 }
 
 qa_status qa_copy_backward(qa_ctx *ctx, const qa_tape_entry *e)
@@ -107,13 +104,10 @@ static qa_status concat_impl(qa_ctx *ctx, qa_tensor *y, int n, const qa_tensor *
 
 qa_status qa_concat(qa_ctx *ctx, qa_tensor *y, int n, const qa_tensor *xs, int dim)
 {
-    /* the output is built aside and stored last, so y may alias an input (h = gelu(h)) */
-    if (!y) return qa_error(QA_ERR_ARG, "concat: no output tensor given");
-    qa_tensor out;
-    memset(&out, 0, sizeof out);
-    qa_status s = concat_impl(ctx, &out, n, xs, dim);
-    if (!s) *y = out;
-    return s;
+    qa_tensor out; /* built aside, stored last: y may alias an input */
+    qa_status s = qa_op_dst_begin(&out, y, "concat");
+    if (!s) s = concat_impl(ctx, &out, n, xs, dim);
+    return qa_op_dst_store(y, &out, s);
 }
 
 qa_status qa_concat_backward(qa_ctx *ctx, const qa_tape_entry *e)
@@ -204,13 +198,10 @@ static qa_status row_scatter_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x,
 
 qa_status qa_row_scatter(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *src, const int64_t *r0)
 {
-    /* the output is built aside and stored last, so y may alias an input (h = gelu(h)) */
-    if (!y) return qa_error(QA_ERR_ARG, "row_scatter: no output tensor given");
-    qa_tensor out;
-    memset(&out, 0, sizeof out);
-    qa_status s = row_scatter_impl(ctx, &out, x, src, r0);
-    if (!s) *y = out;
-    return s;
+    qa_tensor out; /* built aside, stored last: y may alias an input */
+    qa_status s = qa_op_dst_begin(&out, y, "row_scatter");
+    if (!s) s = row_scatter_impl(ctx, &out, x, src, r0);
+    return qa_op_dst_store(y, &out, s);
 }
 
 qa_status qa_row_scatter_backward(qa_ctx *ctx, const qa_tape_entry *e)
@@ -269,13 +260,10 @@ static qa_status argmax_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x)
 
 qa_status qa_argmax(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x)
 {
-    /* the output is built aside and stored last, so y may alias an input (h = gelu(h)) */
-    if (!y) return qa_error(QA_ERR_ARG, "argmax: no output tensor given");
-    qa_tensor out;
-    memset(&out, 0, sizeof out);
-    qa_status s = argmax_impl(ctx, &out, x);
-    if (!s) *y = out;
-    return s;
+    qa_tensor out; /* built aside, stored last: y may alias an input */
+    qa_status s = qa_op_dst_begin(&out, y, "argmax");
+    if (!s) s = argmax_impl(ctx, &out, x);
+    return qa_op_dst_store(y, &out, s);
 }
 
 /* ---- double references ---- */
