@@ -160,6 +160,16 @@ qa_status qa_cross_entropy_backward(qa_ctx *ctx, const qa_tape_entry *e)
     return QA_OK;
 }
 
+/* Row maximum (*m) and sum of exp(x - m) (returned) of one row of V logits. */
+static double ref_row_max_expsum(const double *x, int64_t V, double *m)
+{
+    double mx = x[0], z = 0;
+    for (int64_t v = 1; v < V; v++) mx = x[v] > mx ? x[v] : mx;
+    for (int64_t v = 0; v < V; v++) z += exp(x[v] - mx);
+    *m = mx;
+    return z;
+}
+
 double qa_ref_cross_entropy(const double *logits, const double *labels, int64_t T, int64_t V, int64_t ignore_index)
 {
     double sum = 0;
@@ -168,9 +178,7 @@ double qa_ref_cross_entropy(const double *logits, const double *labels, int64_t 
         int64_t y = (int64_t)labels[t];
         if (y == ignore_index) continue;
         const double *x = logits + t * V;
-        double m = x[0], z = 0;
-        for (int64_t v = 1; v < V; v++) m = x[v] > m ? x[v] : m;
-        for (int64_t v = 0; v < V; v++) z += exp(x[v] - m);
+        double m, z = ref_row_max_expsum(x, V, &m);
         sum += -(x[y] - m - log(z));
         kept++;
     }
@@ -187,9 +195,7 @@ void qa_ref_cross_entropy_backward(double *dlogits, double dloss, const double *
         int64_t y = (int64_t)labels[t];
         if (y == ignore_index) continue;
         const double *x = logits + t * V;
-        double m = x[0], z = 0;
-        for (int64_t v = 1; v < V; v++) m = x[v] > m ? x[v] : m;
-        for (int64_t v = 0; v < V; v++) z += exp(x[v] - m);
+        double m, z = ref_row_max_expsum(x, V, &m);
         for (int64_t v = 0; v < V; v++)
             dlogits[t * V + v] += dloss / (double)kept * (exp(x[v] - m) / z - (v == y ? 1.0 : 0.0));
     }

@@ -285,19 +285,26 @@ qa_status qa_rms_norm_backward(qa_ctx *ctx, const qa_tape_entry *e)
 /* ---------------------------------------------------------------------------------------------
  * Double-precision references (tests only). */
 
+/* Mean (*mu) and 1/sqrt(var + eps) (returned) of one row of D values. */
+static double ref_ln_row_stats(const double *xr, int64_t D, double eps, double *mu)
+{
+    double m = 0, var = 0;
+    for (int64_t i = 0; i < D; i++)
+        m += xr[i];
+    m /= (double)D;
+    for (int64_t i = 0; i < D; i++)
+        var += (xr[i] - m) * (xr[i] - m);
+    var /= (double)D;
+    *mu = m;
+    return 1.0 / sqrt(var + eps);
+}
+
 void qa_ref_layer_norm_fwd(double *y, const double *x, const double *w, const double *b, int64_t N, int64_t D,
                            double eps)
 {
     for (int64_t n = 0; n < N; n++) {
         const double *xr = x + n * D;
-        double mu = 0, var = 0;
-        for (int64_t i = 0; i < D; i++)
-            mu += xr[i];
-        mu /= (double)D;
-        for (int64_t i = 0; i < D; i++)
-            var += (xr[i] - mu) * (xr[i] - mu);
-        var /= (double)D;
-        double rs = 1.0 / sqrt(var + eps);
+        double mu, rs = ref_ln_row_stats(xr, D, eps, &mu);
         for (int64_t i = 0; i < D; i++)
             y[n * D + i] = (xr[i] - mu) * rs * w[i] + b[i];
     }
@@ -308,14 +315,7 @@ void qa_ref_layer_norm_bwd(double *dx, double *dw, double *db, const double *dy,
 {
     for (int64_t n = 0; n < N; n++) {
         const double *xr = x + n * D, *g = dy + n * D;
-        double mu = 0, var = 0;
-        for (int64_t i = 0; i < D; i++)
-            mu += xr[i];
-        mu /= (double)D;
-        for (int64_t i = 0; i < D; i++)
-            var += (xr[i] - mu) * (xr[i] - mu);
-        var /= (double)D;
-        double rs = 1.0 / sqrt(var + eps);
+        double mu, rs = ref_ln_row_stats(xr, D, eps, &mu);
         /* xhat = (x - mu) rs; dxhat = dy w; dx = rs (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) */
         double m1 = 0, m2 = 0;
         for (int64_t i = 0; i < D; i++) {
