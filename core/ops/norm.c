@@ -108,15 +108,13 @@ static qa_status layer_norm_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, 
     return QA_OK;
 }
 
-/* The output is built aside and stored last, so it may be the same tensor as an input
- * (h = op(h)). */
 qa_status qa_layer_norm(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *w, const qa_tensor *b,
                         float eps)
 {
-    qa_tensor res;
-    qa_status s = layer_norm_impl(ctx, &res, x, w, b, eps);
-    if (!s) *y = res;
-    return s;
+    qa_tensor out; /* built aside, stored last: y may alias an input */
+    qa_status s = qa_op_dst_begin(&out, y, "layer_norm");
+    if (!s) s = layer_norm_impl(ctx, &out, x, w, b, eps);
+    return qa_op_dst_store(y, &out, s);
 }
 
 /* dst (any strides, shape of `like`) += src (dense, same element count). */
@@ -217,14 +215,12 @@ static qa_status rms_norm_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, co
     return QA_OK;
 }
 
-/* The output is built aside and stored last, so it may be the same tensor as an input
- * (h = op(h)). */
 qa_status qa_rms_norm(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *w, float eps)
 {
-    qa_tensor res;
-    qa_status s = rms_norm_impl(ctx, &res, x, w, eps);
-    if (!s) *y = res;
-    return s;
+    qa_tensor out; /* built aside, stored last: y may alias an input */
+    qa_status s = qa_op_dst_begin(&out, y, "rms_norm");
+    if (!s) s = rms_norm_impl(ctx, &out, x, w, eps);
+    return qa_op_dst_store(y, &out, s);
 }
 
 qa_status qa_rms_norm_backward(qa_ctx *ctx, const qa_tape_entry *e)
