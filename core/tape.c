@@ -56,6 +56,18 @@ qa_status qa_tape_record(qa_ctx *ctx, qa_tape_entry **e, int op, const qa_tensor
     return QA_OK;
 }
 
+qa_status qa_tape_record_unary(qa_ctx *ctx, qa_tape_entry **e, int op, const qa_tensor *out, const qa_tensor *x)
+{
+    qa_tape_entry *entry;
+    qa_status s = qa_tape_record(ctx, &entry, op, out);
+    if (!s && entry) {
+        entry->nin = 1;
+        entry->in[0] = *x;
+    }
+    if (e) *e = entry;
+    return s;
+}
+
 qa_status qa_tape_replay(qa_ctx *ctx)
 {
     qa_tape *t = &ctx->tape;

@@ -70,6 +70,10 @@ bool qa_needs_grad(const struct qa_ctx *ctx, const qa_tensor *a, const qa_tensor
 
 /* Pushes an entry for `out` when out->requires_grad and recording; *e = NULL otherwise. */
 qa_status qa_tape_record(struct qa_ctx *ctx, qa_tape_entry **e, int op, const qa_tensor *out);
+/* The same for a one-input op: the entry (if any) gets in = {*x}, nin = 1; e may be NULL when the
+ * op saves nothing else, otherwise set its scalar arguments when *e is not NULL. */
+qa_status qa_tape_record_unary(struct qa_ctx *ctx, qa_tape_entry **e, int op, const qa_tensor *out,
+                               const qa_tensor *x);
 
 /* d(loss) += 1 (loss must be one element with a gradient), then replays the whole tape in reverse. */
 qa_status qa_tape_backward(struct qa_ctx *ctx, const qa_tensor *loss);

@@ -17,10 +17,8 @@ static qa_status act_forward_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x,
     if ((s = qa_op_contiguous(ctx, &xc, x))) return s;
     if ((s = qa_op_eltwise_fwd(ctx, y, &xc, alg, alpha, 0.f))) return s;
     qa_tape_entry *e;
-    if ((s = qa_tape_record(ctx, &e, op, y))) return s;
+    if ((s = qa_tape_record_unary(ctx, &e, op, y, x))) return s;
     if (e) {
-        e->nin = 1;
-        e->in[0] = *x;
         e->aux[0] = xc;
         e->iarg[0] = alg;
         e->farg[0] = alpha;
@@ -31,12 +29,10 @@ static qa_status act_forward_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x,
 /* the output is built aside and stored last, so y may alias x (h = gelu(h)) */
 static qa_status act_forward(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, int op, dnnl_alg_kind_t alg, float alpha)
 {
-    if (!y) return qa_error(QA_ERR_ARG, "%s: no output tensor given", qa_op_table[op].name);
     qa_tensor out;
-    memset(&out, 0, sizeof out);
-    qa_status s = act_forward_impl(ctx, &out, x, op, alg, alpha);
-    if (!s) *y = out;
-    return s;
+    qa_status s = qa_op_dst_begin(&out, y, qa_op_table[op].name);
+    if (!s) s = act_forward_impl(ctx, &out, x, op, alg, alpha);
+    return qa_op_dst_store(y, &out, s);
 }
 
 static qa_status act_backward(qa_ctx *ctx, const qa_tape_entry *e)

@@ -248,15 +248,13 @@ static qa_status attention_impl(qa_ctx *ctx, qa_tensor *out, const qa_tensor *q,
     return QA_OK;
 }
 
-/* The output is built aside and stored last, so it may be the same tensor as an input
- * (h = op(h)). */
 qa_status qa_attention(qa_ctx *ctx, qa_tensor *out, const qa_tensor *q, const qa_tensor *k, const qa_tensor *v,
                        const qa_attention_opts *o)
 {
-    qa_tensor res;
-    qa_status s = attention_impl(ctx, &res, q, k, v, o);
-    if (!s) *out = res;
-    return s;
+    qa_tensor res; /* built aside, stored last: out may alias an input */
+    qa_status s = qa_op_dst_begin(&res, out, "attention");
+    if (!s) s = attention_impl(ctx, &res, q, k, v, o);
+    return qa_op_dst_store(out, &res, s);
 }
 
 /* Per block (b, rows i0..i0+n): dV_b += P^T dO; dP = dO V_b^T; dS = softmax_backward(dP, P);

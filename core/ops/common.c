@@ -12,6 +12,18 @@ qa_status qa_op_output(qa_ctx *ctx, qa_tensor *y, qa_dtype dt, int ndim, const i
     return QA_OK;
 }
 
+qa_status qa_op_dst_begin(qa_tensor *out, qa_tensor *y, const char *op)
+{
+    memset(out, 0, sizeof *out);
+    return y ? QA_OK : qa_error(QA_ERR_ARG, "%s: no output tensor given", op);
+}
+
+qa_status qa_op_dst_store(qa_tensor *y, const qa_tensor *out, qa_status s)
+{
+    if (!s) *y = *out;
+    return s;
+}
+
 qa_tensor qa_grad_view(const qa_tensor *t)
 {
     qa_tensor g = *t;
@@ -77,12 +89,41 @@ qa_tensor qa_op_expand(const qa_tensor *t, int ndim)
 qa_status qa_op_binary(qa_ctx *ctx, const qa_tensor *dst, const qa_tensor *src0, const qa_tensor *src1,
                        dnnl_alg_kind_t alg, int accumulate)
 {
+    return qa_op_binary_post(ctx, dst, src0, src1, alg, dnnl_alg_kind_undef, 1.f, accumulate);
+}
+
+/* Attr with the post-ops of qa_op_binary_post, in order: post eltwise, negation, sum. */
+static qa_status binary_post_attr(dnnl_primitive_attr_t *attr, dnnl_alg_kind_t post, float scale, int accumulate)
+{
+    if (post == dnnl_alg_kind_undef && scale == 1.f) return qa_attr_new(attr, accumulate ? 1.f : 0.f);
+    qa_status s = qa_attr_new(attr, 0.f);
+    dnnl_post_ops_t po = NULL;
+    if (!s) s = qa_dnnl_check(dnnl_post_ops_create(&po), "post-ops");
+    if (!s && post != dnnl_alg_kind_undef)
+        s = qa_dnnl_check(dnnl_post_ops_append_eltwise(po, 1.f, post, 0.f, 0.f), "eltwise post-op");
+    if (!s && scale != 1.f)
+        s = qa_dnnl_check(dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_linear, scale, 0.f), "scale post-op");
+    if (!s && accumulate) s = qa_dnnl_check(dnnl_post_ops_append_sum(po, 1.f), "sum post-op");
+    if (!s) s = qa_dnnl_check(dnnl_primitive_attr_set_post_ops(*attr, po), "set post-ops");
+    if (po) dnnl_post_ops_destroy(po);
+    if (s && *attr) {
+        dnnl_primitive_attr_destroy(*attr);
+        *attr = NULL;
+    }
+    return s;
+}
+
+qa_status qa_op_binary_post(qa_ctx *ctx, const qa_tensor *dst, const qa_tensor *src0, const qa_tensor *src1,
+                            dnnl_alg_kind_t alg, dnnl_alg_kind_t post, float scale, int accumulate)
+{
     qa_prim_key k;
     qa_key_init(&k, -2, (int)alg);
     qa_key_add_tensor(&k, dst);
     qa_key_add_tensor(&k, src0);
     qa_key_add_tensor(&k, src1);
     qa_key_add(&k, accumulate);
+    qa_key_add(&k, (int)post);
+    qa_key_add_f(&k, scale);
     qa_prim *p = qa_prim_find(ctx, &k);
     if (!p) {
         dnnl_memory_desc_t a, b, c;
@@ -92,7 +133,7 @@ qa_status qa_op_binary(qa_ctx *ctx, const qa_tensor *dst, const qa_tensor *src0,
         dnnl_binary_desc_t d;
         if (!s) s = qa_dnnl_check(dnnl_binary_desc_init(&d, alg, &a, &b, &c), "binary desc");
         dnnl_primitive_attr_t attr = NULL;
-        if (!s) s = qa_attr_new(&attr, accumulate ? 1.f : 0.f);
+        if (!s) s = binary_post_attr(&attr, post, scale, accumulate);
         static const int args[] = {DNNL_ARG_SRC_0, DNNL_ARG_SRC_1, DNNL_ARG_DST};
         if (!s) s = qa_prim_create(ctx, &p, &k, &d, attr, args, 3);
         if (s) return qa_error_wrap(s, "elementwise binary op");

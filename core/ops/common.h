@@ -12,6 +12,15 @@
 #include "core/ops/ops.h"
 #include "core/tensor.h"
 
+/* Public op wrappers build the output aside and store it last, so the destination may alias an
+ * input (h = gelu(h)) and is left untouched on error:
+ *   qa_tensor out;
+ *   qa_status s = qa_op_dst_begin(&out, y, "scale");      // QA_ERR_ARG when y is NULL
+ *   if (!s) s = scale_impl(ctx, &out, x, alpha);
+ *   return qa_op_dst_store(y, &out, s);                   // *y = out when s is QA_OK */
+/* y is only tested for NULL; not const, or GCC takes the call for a read of uninitialised memory */
+qa_status qa_op_dst_begin(qa_tensor *out, qa_tensor *y, const char *op);
+qa_status qa_op_dst_store(qa_tensor *y, const qa_tensor *out, qa_status s);
 /* Contiguous output in the step arena; with a zeroed gradient and requires_grad when needs_grad. */
 qa_status qa_op_output(qa_ctx *ctx, qa_tensor *y, qa_dtype dt, int ndim, const int64_t *shape, bool needs_grad);
 /* The gradient buffer of t seen as a tensor (data = t->grad, no grad of its own). */
@@ -33,6 +42,10 @@ static inline qa_status qa_op_copy_into(qa_ctx *ctx, const qa_tensor *dst, const
  * or 1 (broadcast); dst has src0's shape. One cached oneDNN binary (sum post-op to accumulate). */
 qa_status qa_op_binary(qa_ctx *ctx, const qa_tensor *dst, const qa_tensor *src0, const qa_tensor *src1,
                        dnnl_alg_kind_t alg, int accumulate);
+/* The same with post-ops on the result before the (accumulate) sum: dst (+)= scale * post(src0 <alg> src1),
+ * post an eltwise (dnnl_eltwise_exp, ...; dnnl_alg_kind_undef for none) and scale 1 or -1 (a negation). */
+qa_status qa_op_binary_post(qa_ctx *ctx, const qa_tensor *dst, const qa_tensor *src0, const qa_tensor *src1,
+                            dnnl_alg_kind_t alg, dnnl_alg_kind_t post, float scale, int accumulate);
 /* dst = sum of src over the dims where dst has size 1 (same rank). oneDNN reduction. */
 qa_status qa_op_reduce_sum(qa_ctx *ctx, const qa_tensor *dst, const qa_tensor *src);
 /* dst = eltwise(src) (forward_training). src and dst must be contiguous with the same shape. */

@@ -177,15 +177,13 @@ static qa_status conv1d_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, cons
     return QA_OK;
 }
 
-/* The output is built aside and stored last, so it may be the same tensor as an input
- * (h = op(h)). */
 qa_status qa_conv1d(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *w, const qa_tensor *b, int stride,
                     int pad)
 {
-    qa_tensor res;
-    qa_status s = conv1d_impl(ctx, &res, x, w, b, stride, pad);
-    if (!s) *y = res;
-    return s;
+    qa_tensor out; /* built aside, stored last: y may alias an input */
+    qa_status s = qa_op_dst_begin(&out, y, "conv1d");
+    if (!s) s = conv1d_impl(ctx, &out, x, w, b, stride, pad);
+    return qa_op_dst_store(y, &out, s);
 }
 
 /* Weight and bias gradients as two GEMMs over an im2col copy of the time-major input:

@@ -63,12 +63,10 @@ static qa_status binary_forward_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor 
 static qa_status binary_forward(qa_ctx *ctx, qa_tensor *y, const qa_tensor *a, const qa_tensor *b, int op,
                                 dnnl_alg_kind_t alg)
 {
-    if (!y) return qa_error(QA_ERR_ARG, "%s: no output tensor given", qa_op_table[op].name);
-    qa_tensor out;
-    memset(&out, 0, sizeof out);
-    qa_status s = binary_forward_impl(ctx, &out, a, b, op, alg);
-    if (!s) *y = out;
-    return s;
+    qa_tensor out; /* built aside, stored last: y may alias an input */
+    qa_status s = qa_op_dst_begin(&out, y, qa_op_table[op].name);
+    if (!s) s = binary_forward_impl(ctx, &out, a, b, op, alg);
+    return qa_op_dst_store(y, &out, s);
 }
 
 qa_status qa_add(qa_ctx *ctx, qa_tensor *y, const qa_tensor *a, const qa_tensor *b)
@@ -212,24 +210,17 @@ static qa_status scale_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, float
     /* a reorder with an output scale handles any input strides in one pass */
     if ((s = qa_op_reorder(ctx, y, x, alpha, 0))) return s;
     qa_tape_entry *e;
-    if ((s = qa_tape_record(ctx, &e, QA_OP_scale, y))) return s;
-    if (e) {
-        e->nin = 1;
-        e->in[0] = *x;
-        e->farg[0] = alpha;
-    }
+    if ((s = qa_tape_record_unary(ctx, &e, QA_OP_scale, y, x))) return s;
+    if (e) e->farg[0] = alpha;
     return QA_OK;
 }
 
 qa_status qa_scale(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, float alpha)
 {
-    /* the output is built aside and stored last, so y may alias an input (h = gelu(h)) */
-    if (!y) return qa_error(QA_ERR_ARG, "scale: no output tensor given");
-    qa_tensor out;
-    memset(&out, 0, sizeof out);
-    qa_status s = scale_impl(ctx, &out, x, alpha);
-    if (!s) *y = out;
-    return s;
+    qa_tensor out; /* built aside, stored last: y may alias an input */
+    qa_status s = qa_op_dst_begin(&out, y, "scale");
+    if (!s) s = scale_impl(ctx, &out, x, alpha);
+    return qa_op_dst_store(y, &out, s);
 }
 
 qa_status qa_scale_backward(qa_ctx *ctx, const qa_tape_entry *e)

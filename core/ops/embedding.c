@@ -43,13 +43,10 @@ static qa_status embedding_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *tabl
 
 qa_status qa_embedding(qa_ctx *ctx, qa_tensor *y, const qa_tensor *table, const qa_tensor *ids)
 {
-    /* the output is built aside and stored last, so y may alias an input (h = gelu(h)) */
-    if (!y) return qa_error(QA_ERR_ARG, "embedding: no output tensor given");
-    qa_tensor out;
-    memset(&out, 0, sizeof out);
-    qa_status s = embedding_impl(ctx, &out, table, ids);
-    if (!s) *y = out;
-    return s;
+    qa_tensor out; /* built aside, stored last: y may alias an input */
+    qa_status s = qa_op_dst_begin(&out, y, "embedding");
+    if (!s) s = embedding_impl(ctx, &out, table, ids);
+    return qa_op_dst_store(y, &out, s);
 }
 
 qa_status qa_embedding_backward(qa_ctx *ctx, const qa_tape_entry *e)

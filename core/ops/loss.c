@@ -93,13 +93,10 @@ static qa_status cross_entropy_impl(qa_ctx *ctx, qa_tensor *loss, const qa_tenso
 qa_status qa_cross_entropy(qa_ctx *ctx, qa_tensor *loss, const qa_tensor *logits, const qa_tensor *labels,
                            int64_t ignore_index)
 {
-    /* the output is built aside and stored last, so loss may alias an input (h = gelu(h)) */
-    if (!loss) return qa_error(QA_ERR_ARG, "cross_entropy: no output tensor given");
-    qa_tensor out;
-    memset(&out, 0, sizeof out);
-    qa_status s = cross_entropy_impl(ctx, &out, logits, labels, ignore_index);
-    if (!s) *loss = out;
-    return s;
+    qa_tensor out; /* built aside, stored last: loss may alias an input */
+    qa_status s = qa_op_dst_begin(&out, loss, "cross_entropy");
+    if (!s) s = cross_entropy_impl(ctx, &out, logits, labels, ignore_index);
+    return qa_op_dst_store(loss, &out, s);
 }
 
 /* dst (+)= sign * exp(src0 + src1): binary add with exp, optional negation and (accumulate) sum
@@ -107,39 +104,9 @@ qa_status qa_cross_entropy(qa_ctx *ctx, qa_tensor *loss, const qa_tensor *logits
 static qa_status exp_add(qa_ctx *ctx, const qa_tensor *dst, const qa_tensor *src0, const qa_tensor *src1, float sign,
                          int accumulate)
 {
-    qa_prim_key k;
-    qa_key_init(&k, QA_OP_cross_entropy, 1);
-    qa_key_add_tensor(&k, dst);
-    qa_key_add_tensor(&k, src0);
-    qa_key_add_tensor(&k, src1);
-    qa_key_add(&k, sign < 0);
-    qa_key_add(&k, accumulate);
-    qa_prim *p = qa_prim_find(ctx, &k);
-    if (!p) {
-        dnnl_memory_desc_t a, b, c;
-        qa_status s = qa_md_from_tensor(&a, src0);
-        if (!s) s = qa_md_from_tensor(&b, src1);
-        if (!s) s = qa_md_from_tensor(&c, dst);
-        dnnl_binary_desc_t d;
-        if (!s) s = qa_dnnl_check(dnnl_binary_desc_init(&d, dnnl_binary_add, &a, &b, &c), "binary desc");
-        dnnl_primitive_attr_t attr = NULL;
-        if (!s) s = qa_attr_new(&attr, 0.f);
-        dnnl_post_ops_t po = NULL;
-        if (!s) s = qa_dnnl_check(dnnl_post_ops_create(&po), "post-ops");
-        if (!s) s = qa_dnnl_check(dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_exp, 0.f, 0.f), "exp post-op");
-        if (!s && sign < 0) s = qa_dnnl_check(dnnl_post_ops_append_eltwise(po, 1.f, dnnl_eltwise_linear, -1.f, 0.f), "negate");
-        if (!s && accumulate) s = qa_dnnl_check(dnnl_post_ops_append_sum(po, 1.f), "sum post-op");
-        if (!s) s = qa_dnnl_check(dnnl_primitive_attr_set_post_ops(attr, po), "set post-ops");
-        if (po) dnnl_post_ops_destroy(po);
-        static const int args[] = {DNNL_ARG_SRC_0, DNNL_ARG_SRC_1, DNNL_ARG_DST};
-        if (!s) {
-            s = qa_prim_create(ctx, &p, &k, &d, attr, args, 3);
-            attr = NULL;
-        }
-        if (attr) dnnl_primitive_attr_destroy(attr);
-        if (s) return qa_error_wrap(s, "cross_entropy backward");
-    }
-    return qa_prim_run(ctx, p, (void *[]){src0->data, src1->data, dst->data});
+    qa_status s = qa_op_binary_post(ctx, dst, src0, src1, dnnl_binary_add, dnnl_eltwise_exp, sign < 0 ? -1.f : 1.f,
+                                    accumulate);
+    return s ? qa_error_wrap(s, "cross_entropy backward") : QA_OK;
 }
 
 qa_status qa_cross_entropy_backward(qa_ctx *ctx, const qa_tape_entry *e)
@@ -193,6 +160,16 @@ qa_status qa_cross_entropy_backward(qa_ctx *ctx, const qa_tape_entry *e)
     return QA_OK;
 }
 
+/* Row maximum (*m) and sum of exp(x - m) (returned) of one row of V logits. */
+static double ref_row_max_expsum(const double *x, int64_t V, double *m)
+{
+    double mx = x[0], z = 0;
+    for (int64_t v = 1; v < V; v++) mx = x[v] > mx ? x[v] : mx;
+    for (int64_t v = 0; v < V; v++) z += exp(x[v] - mx);
+    *m = mx;
+    return z;
+}
+
 double qa_ref_cross_entropy(const double *logits, const double *labels, int64_t T, int64_t V, int64_t ignore_index)
 {
     double sum = 0;
@@ -201,9 +178,7 @@ double qa_ref_cross_entropy(const double *logits, const double *labels, int64_t 
         int64_t y = (int64_t)labels[t];
         if (y == ignore_index) continue;
         const double *x = logits + t * V;
-        double m = x[0], z = 0;
-        for (int64_t v = 1; v < V; v++) m = x[v] > m ? x[v] : m;
-        for (int64_t v = 0; v < V; v++) z += exp(x[v] - m);
+        double m, z = ref_row_max_expsum(x, V, &m);
         sum += -(x[y] - m - log(z));
         kept++;
     }
@@ -220,9 +195,7 @@ void qa_ref_cross_entropy_backward(double *dlogits, double dloss, const double *
         int64_t y = (int64_t)labels[t];
         if (y == ignore_index) continue;
         const double *x = logits + t * V;
-        double m = x[0], z = 0;
-        for (int64_t v = 1; v < V; v++) m = x[v] > m ? x[v] : m;
-        for (int64_t v = 0; v < V; v++) z += exp(x[v] - m);
+        double m, z = ref_row_max_expsum(x, V, &m);
         for (int64_t v = 0; v < V; v++)
             dlogits[t * V + v] += dloss / (double)kept * (exp(x[v] - m) / z - (v == y ? 1.0 : 0.0));
     }

@@ -138,13 +138,10 @@ static qa_status matmul_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *a, cons
 
 qa_status qa_matmul(qa_ctx *ctx, qa_tensor *y, const qa_tensor *a, const qa_tensor *b, int flags)
 {
-    /* the output is built aside and stored last, so y may alias an input (h = gelu(h)) */
-    if (!y) return qa_error(QA_ERR_ARG, "matmul: no output tensor given");
-    qa_tensor out;
-    memset(&out, 0, sizeof out);
-    qa_status s = matmul_impl(ctx, &out, a, b, flags);
-    if (!s) *y = out;
-    return s;
+    qa_tensor out; /* built aside, stored last: y may alias an input */
+    qa_status s = qa_op_dst_begin(&out, y, "matmul");
+    if (!s) s = matmul_impl(ctx, &out, a, b, flags);
+    return qa_op_dst_store(y, &out, s);
 }
 
 qa_status qa_matmul_backward(qa_ctx *ctx, const qa_tape_entry *e)
@@ -216,13 +213,10 @@ static qa_status linear_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, cons
 
 qa_status qa_linear(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *w, const qa_tensor *bias)
 {
-    /* the output is built aside and stored last, so y may alias an input (h = gelu(h)) */
-    if (!y) return qa_error(QA_ERR_ARG, "linear: no output tensor given");
-    qa_tensor out;
-    memset(&out, 0, sizeof out);
-    qa_status s = linear_impl(ctx, &out, x, w, bias);
-    if (!s) *y = out;
-    return s;
+    qa_tensor out; /* built aside, stored last: y may alias an input */
+    qa_status s = qa_op_dst_begin(&out, y, "linear");
+    if (!s) s = linear_impl(ctx, &out, x, w, bias);
+    return qa_op_dst_store(y, &out, s);
 }
 
 qa_status qa_linear_backward(qa_ctx *ctx, const qa_tape_entry *e)

@@ -108,15 +108,13 @@ static qa_status layer_norm_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, 
     return QA_OK;
 }
 
-/* The output is built aside and stored last, so it may be the same tensor as an input
- * (h = op(h)). */
 qa_status qa_layer_norm(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *w, const qa_tensor *b,
                         float eps)
 {
-    qa_tensor res;
-    qa_status s = layer_norm_impl(ctx, &res, x, w, b, eps);
-    if (!s) *y = res;
-    return s;
+    qa_tensor out; /* built aside, stored last: y may alias an input */
+    qa_status s = qa_op_dst_begin(&out, y, "layer_norm");
+    if (!s) s = layer_norm_impl(ctx, &out, x, w, b, eps);
+    return qa_op_dst_store(y, &out, s);
 }
 
 /* dst (any strides, shape of `like`) += src (dense, same element count). */
@@ -157,23 +155,8 @@ qa_status qa_layer_norm_backward(qa_ctx *ctx, const qa_tape_entry *e)
  * Tape entry: in = {x, w}; aux[0] = x as (N, D) rows (dense copy if x was a strided view);
  * saved[0] = rs = 1/sqrt(mean(x^2) + eps) per row (f32, N); farg[0] = eps. */
 
-/* Sum of squares with 16 independent f32 partial sums, so the compiler can vectorise without
- * reassociating (no -ffast-math). */
-static float sumsq16(const float *x, int64_t n)
-{
-    float acc[16] = {0};
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int l = 0; l < 16; l++)
-            acc[l] += x[i + l] * x[i + l];
-    float s = 0;
-    for (; i < n; i++)
-        s += x[i] * x[i];
-    for (int l = 0; l < 16; l++)
-        s += acc[l];
-    return s;
-}
-
+/* Dot product with 16 independent f32 partial sums, so the compiler can vectorise without
+ * reassociating (no -ffast-math); dot16(x, x, n) is the sum of squares. */
 static float dot16(const float *a, const float *b, int64_t n)
 {
     float acc[16] = {0};
@@ -211,7 +194,7 @@ static qa_status rms_norm_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, co
     size_t es = qa_dtype_size(x->dtype);
     for (int64_t n = 0; n < N; n++) {
         qa_nn_load_row(row, (const char *)x2.data + (size_t)(n * x2.stride[0]) * es, x->dtype, D);
-        float r = 1.0f / sqrtf(sumsq16(row, D) / (float)D + eps);
+        float r = 1.0f / sqrtf(dot16(row, row, D) / (float)D + eps);
         if (rs) rs[n] = r;
         for (int64_t i = 0; i < D; i++)
             row[i] = row[i] * r * wf[i];
@@ -232,14 +215,12 @@ static qa_status rms_norm_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, co
     return QA_OK;
 }
 
-/* The output is built aside and stored last, so it may be the same tensor as an input
- * (h = op(h)). */
 qa_status qa_rms_norm(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *w, float eps)
 {
-    qa_tensor res;
-    qa_status s = rms_norm_impl(ctx, &res, x, w, eps);
-    if (!s) *y = res;
-    return s;
+    qa_tensor out; /* built aside, stored last: y may alias an input */
+    qa_status s = qa_op_dst_begin(&out, y, "rms_norm");
+    if (!s) s = rms_norm_impl(ctx, &out, x, w, eps);
+    return qa_op_dst_store(y, &out, s);
 }
 
 qa_status qa_rms_norm_backward(qa_ctx *ctx, const qa_tape_entry *e)
@@ -300,19 +281,26 @@ qa_status qa_rms_norm_backward(qa_ctx *ctx, const qa_tape_entry *e)
 /* ---------------------------------------------------------------------------------------------
  * Double-precision references (tests only). */
 
+/* Mean (*mu) and 1/sqrt(var + eps) (returned) of one row of D values. */
+static double ref_ln_row_stats(const double *xr, int64_t D, double eps, double *mu)
+{
+    double m = 0, var = 0;
+    for (int64_t i = 0; i < D; i++)
+        m += xr[i];
+    m /= (double)D;
+    for (int64_t i = 0; i < D; i++)
+        var += (xr[i] - m) * (xr[i] - m);
+    var /= (double)D;
+    *mu = m;
+    return 1.0 / sqrt(var + eps);
+}
+
 void qa_ref_layer_norm_fwd(double *y, const double *x, const double *w, const double *b, int64_t N, int64_t D,
                            double eps)
 {
     for (int64_t n = 0; n < N; n++) {
         const double *xr = x + n * D;
-        double mu = 0, var = 0;
-        for (int64_t i = 0; i < D; i++)
-            mu += xr[i];
-        mu /= (double)D;
-        for (int64_t i = 0; i < D; i++)
-            var += (xr[i] - mu) * (xr[i] - mu);
-        var /= (double)D;
-        double rs = 1.0 / sqrt(var + eps);
+        double mu, rs = ref_ln_row_stats(xr, D, eps, &mu);
         for (int64_t i = 0; i < D; i++)
             y[n * D + i] = (xr[i] - mu) * rs * w[i] + b[i];
     }
@@ -323,14 +311,7 @@ void qa_ref_layer_norm_bwd(double *dx, double *dw, double *db, const double *dy,
 {
     for (int64_t n = 0; n < N; n++) {
         const double *xr = x + n * D, *g = dy + n * D;
-        double mu = 0, var = 0;
-        for (int64_t i = 0; i < D; i++)
-            mu += xr[i];
-        mu /= (double)D;
-        for (int64_t i = 0; i < D; i++)
-            var += (xr[i] - mu) * (xr[i] - mu);
-        var /= (double)D;
-        double rs = 1.0 / sqrt(var + eps);
+        double mu, rs = ref_ln_row_stats(xr, D, eps, &mu);
         /* xhat = (x - mu) rs; dxhat = dy w; dx = rs (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) */
         double m1 = 0, m2 = 0;
         for (int64_t i = 0; i < D; i++) {

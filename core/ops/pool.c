@@ -62,23 +62,15 @@ static qa_status avg_pool_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x)
     if ((s = qa_op_output(ctx, y, x->dtype, 3, (int64_t[]){x->shape[0], x->shape[1] / 2, x->shape[2]}, grad))) return s;
     qa_prim *p;
     if ((s = pool_prim(ctx, &p, POOL_FWD, x, y)) || (s = qa_prim_run(ctx, p, (void *[]){x->data, y->data}))) return s;
-    qa_tape_entry *e;
-    if ((s = qa_tape_record(ctx, &e, QA_OP_avg_pool, y))) return s;
-    if (e) {
-        e->nin = 1;
-        e->in[0] = *x;
-    }
-    return QA_OK;
+    return qa_tape_record_unary(ctx, NULL, QA_OP_avg_pool, y, x);
 }
 
-/* The output is built aside and stored last, so it may be the same tensor as an input
- * (h = op(h)). */
 qa_status qa_avg_pool(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x)
 {
-    qa_tensor res;
-    qa_status s = avg_pool_impl(ctx, &res, x);
-    if (!s) *y = res;
-    return s;
+    qa_tensor out; /* built aside, stored last: y may alias an input */
+    qa_status s = qa_op_dst_begin(&out, y, "avg_pool");
+    if (!s) s = avg_pool_impl(ctx, &out, x);
+    return qa_op_dst_store(y, &out, s);
 }
 
 qa_status qa_avg_pool_backward(qa_ctx *ctx, const qa_tape_entry *e)

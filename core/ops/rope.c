@@ -79,24 +79,20 @@ static qa_status rope_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, double
     qa_arena_rewind(&ctx->step, mark);
     if (s) return s;
     qa_tape_entry *e;
-    if ((s = qa_tape_record(ctx, &e, QA_OP_rope, y))) return s;
+    if ((s = qa_tape_record_unary(ctx, &e, QA_OP_rope, y, x))) return s;
     if (e) {
-        e->nin = 1;
-        e->in[0] = *x;
         e->farg[0] = base;
         e->iarg[0] = pos0;
     }
     return QA_OK;
 }
 
-/* The output is built aside and stored last, so it may be the same tensor as an input
- * (h = op(h)). */
 qa_status qa_rope(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, double base, int64_t pos0)
 {
-    qa_tensor res;
-    qa_status s = rope_impl(ctx, &res, x, base, pos0);
-    if (!s) *y = res;
-    return s;
+    qa_tensor out; /* built aside, stored last: y may alias an input */
+    qa_status s = qa_op_dst_begin(&out, y, "rope");
+    if (!s) s = rope_impl(ctx, &out, x, base, pos0);
+    return qa_op_dst_store(y, &out, s);
 }
 
 qa_status qa_rope_backward(qa_ctx *ctx, const qa_tape_entry *e)

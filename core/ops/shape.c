@@ -30,24 +30,15 @@ static qa_status copy_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, qa_dty
     if (!qa_dtype_is_float(dtype)) return qa_error(QA_ERR_DTYPE, "copy: target dtype %s is not f32 or bf16", qa_dtype_name(dtype));
     if ((s = qa_op_output(ctx, y, dtype, x->ndim, x->shape, qa_needs_grad(ctx, x, NULL, NULL)))) return s;
     if ((s = qa_op_copy_into(ctx, y, x))) return s;
-    qa_tape_entry *e;
-    if ((s = qa_tape_record(ctx, &e, QA_OP_copy, y))) return s;
-    if (e) {
-        e->nin = 1;
-        e->in[0] = *x;
-    }
-    return QA_OK;
+    return qa_tape_record_unary(ctx, NULL, QA_OP_copy, y, x);
 }
 
 qa_status qa_copy(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, qa_dtype dtype)
 {
-    /* the output is built aside and stored last, so y may alias an input (h = gelu(h)) */
-    if (!y) return qa_error(QA_ERR_ARG, "copy: no output tensor given");
-    qa_tensor out;
-    memset(&out, 0, sizeof out);
-    qa_status s = copy_impl(ctx, &out, x, dtype);
-    if (!s) *y = out;
-    return s;
+    qa_tensor out; /* built aside, stored last: y may alias an input */
+    qa_status s = qa_op_dst_begin(&out, y, "copy");
+    if (!s) s = copy_impl(ctx, &out, x, dtype);
+    return qa_op_dst_store(y, &out, s);
 }
 
 qa_status qa_copy_backward(qa_ctx *ctx, const qa_tape_entry *e)
@@ -113,13 +104,10 @@ static qa_status concat_impl(qa_ctx *ctx, qa_tensor *y, int n, const qa_tensor *
 
 qa_status qa_concat(qa_ctx *ctx, qa_tensor *y, int n, const qa_tensor *xs, int dim)
 {
-    /* the output is built aside and stored last, so y may alias an input (h = gelu(h)) */
-    if (!y) return qa_error(QA_ERR_ARG, "concat: no output tensor given");
-    qa_tensor out;
-    memset(&out, 0, sizeof out);
-    qa_status s = concat_impl(ctx, &out, n, xs, dim);
-    if (!s) *y = out;
-    return s;
+    qa_tensor out; /* built aside, stored last: y may alias an input */
+    qa_status s = qa_op_dst_begin(&out, y, "concat");
+    if (!s) s = concat_impl(ctx, &out, n, xs, dim);
+    return qa_op_dst_store(y, &out, s);
 }
 
 qa_status qa_concat_backward(qa_ctx *ctx, const qa_tape_entry *e)
@@ -210,13 +198,10 @@ static qa_status row_scatter_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x,
 
 qa_status qa_row_scatter(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x, const qa_tensor *src, const int64_t *r0)
 {
-    /* the output is built aside and stored last, so y may alias an input (h = gelu(h)) */
-    if (!y) return qa_error(QA_ERR_ARG, "row_scatter: no output tensor given");
-    qa_tensor out;
-    memset(&out, 0, sizeof out);
-    qa_status s = row_scatter_impl(ctx, &out, x, src, r0);
-    if (!s) *y = out;
-    return s;
+    qa_tensor out; /* built aside, stored last: y may alias an input */
+    qa_status s = qa_op_dst_begin(&out, y, "row_scatter");
+    if (!s) s = row_scatter_impl(ctx, &out, x, src, r0);
+    return qa_op_dst_store(y, &out, s);
 }
 
 qa_status qa_row_scatter_backward(qa_ctx *ctx, const qa_tape_entry *e)
@@ -275,13 +260,10 @@ static qa_status argmax_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x)
 
 qa_status qa_argmax(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x)
 {
-    /* the output is built aside and stored last, so y may alias an input (h = gelu(h)) */
-    if (!y) return qa_error(QA_ERR_ARG, "argmax: no output tensor given");
-    qa_tensor out;
-    memset(&out, 0, sizeof out);
-    qa_status s = argmax_impl(ctx, &out, x);
-    if (!s) *y = out;
-    return s;
+    qa_tensor out; /* built aside, stored last: y may alias an input */
+    qa_status s = qa_op_dst_begin(&out, y, "argmax");
+    if (!s) s = argmax_impl(ctx, &out, x);
+    return qa_op_dst_store(y, &out, s);
 }
 
 /* ---- double references ---- */

@@ -82,23 +82,15 @@ static qa_status softmax_impl(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x)
     if (s) return s;
     if ((s = qa_op_output(ctx, y, x->dtype, x->ndim, x->shape, qa_needs_grad(ctx, x, NULL, NULL)))) return s;
     if ((s = qa_softmax_exec(ctx, y, x))) return s;
-    qa_tape_entry *e;
-    if ((s = qa_tape_record(ctx, &e, QA_OP_softmax, y))) return s;
-    if (e) {
-        e->nin = 1;
-        e->in[0] = *x;
-    }
-    return QA_OK;
+    return qa_tape_record_unary(ctx, NULL, QA_OP_softmax, y, x);
 }
 
-/* The output is built aside and stored last, so it may be the same tensor as an input
- * (h = op(h)). */
 qa_status qa_softmax(qa_ctx *ctx, qa_tensor *y, const qa_tensor *x)
 {
-    qa_tensor res;
-    qa_status s = softmax_impl(ctx, &res, x);
-    if (!s) *y = res;
-    return s;
+    qa_tensor out; /* built aside, stored last: y may alias an input */
+    qa_status s = qa_op_dst_begin(&out, y, "softmax");
+    if (!s) s = softmax_impl(ctx, &out, x);
+    return qa_op_dst_store(y, &out, s);
 }
 
 qa_status qa_softmax_backward(qa_ctx *ctx, const qa_tape_entry *e)
